@@ -1,0 +1,312 @@
+// spf/check_host.cpp: RFC 7208 §4 — check_host(): record lookup and selection
+// (§4.4, §4.5), the term loop (§4.6), redirect (§6.1) and exp (§6.2); and the
+// initial processing of identities (§2.3, §2.4, §4.3) in check_identity().
+// The mechanisms themselves are in mechanisms.cpp; the limits in budget.hpp.
+#include "spf/check_host.hpp"
+
+#include "spf/evaluator.hpp"
+#include "spf/grammar.hpp"
+#include "spf/record_printer.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <ctime>
+
+namespace spf {
+
+namespace {
+
+// Deeper than any legal evaluation can go: 10 DNS terms allow at most 10 levels
+// of include/redirect. A guard against a bug, not a limit of the RFC.
+constexpr unsigned max_depth = 12;
+
+class SystemClock final : public Clock {
+public:
+    std::chrono::steady_clock::time_point now() const override { return std::chrono::steady_clock::now(); }
+    std::int64_t unix_time() const override { return static_cast<std::int64_t>(std::time(nullptr)); }
+};
+
+std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+}  // namespace
+
+const Clock& system_clock() {
+    static const SystemClock clock;
+    return clock;
+}
+
+bool is_valid_domain(std::string_view name) {
+    if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+    if (name.empty() || name.size() > 253) return false;
+    if (name.front() == '[') return false;  // a domain literal is not a domain (§4.3)
+    std::size_t labels = 0;
+    std::string_view last_label;
+    while (true) {
+        const std::size_t dot = name.find('.');
+        const std::string_view label = name.substr(0, dot);
+        if (label.empty() || label.size() > 63) return false;
+        ++labels;
+        last_label = label;
+        if (dot == std::string_view::npos) break;
+        name.remove_prefix(dot + 1);
+    }
+    // An all-numeric last label is an IP address written without brackets.
+    const bool numeric = std::all_of(last_label.begin(), last_label.end(),
+                                     [](unsigned char c) { return std::isdigit(c) != 0; });
+    return labels >= 2 && !numeric;
+}
+
+namespace detail {
+
+Result result_of(ast::Qualifier qualifier) {
+    switch (qualifier) {
+    case ast::Qualifier::pass: return Result::pass;
+    case ast::Qualifier::fail: return Result::fail;
+    case ast::Qualifier::softfail: return Result::softfail;
+    case ast::Qualifier::neutral: return Result::neutral;
+    }
+    return Result::neutral;
+}
+
+bool is_void(const Answer& answer) {
+    return answer.status == DnsStatus::nxdomain || answer.status == DnsStatus::no_data ||
+           (answer.status == DnsStatus::ok && answer.empty());
+}
+
+namespace {
+std::string_view without_dot(std::string_view name) {
+    if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+    return name;
+}
+bool iequal(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
+}
+}  // namespace
+
+bool same_domain(std::string_view a, std::string_view b) { return iequal(without_dot(a), without_dot(b)); }
+
+bool is_subdomain_of(std::string_view name, std::string_view domain) {
+    name = without_dot(name);
+    domain = without_dot(domain);
+    if (iequal(name, domain)) return true;
+    return name.size() > domain.size() && name[name.size() - domain.size() - 1] == '.' &&
+           iequal(name.substr(name.size() - domain.size()), domain);
+}
+
+Evaluator::Evaluator(const IpAddress& ip, const std::string& sender, const std::string& helo, Resolver& resolver,
+                     const CheckOptions& options)
+    : ip_(ip.unmapped()), sender_(sender), helo_(helo), resolver_(resolver), options_(options),
+      budget_(options.limits) {
+    const std::size_t at = sender_.rfind('@');
+    local_part_ = at == std::string::npos ? std::string() : sender_.substr(0, at);
+    sender_domain_ = at == std::string::npos ? sender_ : sender_.substr(at + 1);
+    if (local_part_.empty()) local_part_ = "postmaster";  // §4.3
+}
+
+void Evaluator::trace(TraceEvent::Kind kind, unsigned depth, std::string text) {
+    if (options_.trace) trace_.push_back(TraceEvent{kind, depth, std::move(text)});
+}
+
+Answer Evaluator::lookup(const std::string& name, RrType type, unsigned depth) {
+    Answer answer;
+    if (!is_valid_domain(name) && !name.ends_with(".arpa")) {
+        // A name no DNS server can hold (empty or over-long label, over 253 octets,
+        // one label) finds nothing; asking would only add a round trip.
+        answer.status = DnsStatus::nxdomain;
+        answer.detail = "not a valid domain name, not queried";
+    } else if (options_.clock->now() >= options_.deadline) {
+        answer.status = DnsStatus::timeout;
+        answer.detail = "time budget of the check exhausted";
+    } else {
+        budget_.note_query();
+        answer = resolver_.resolve(Question{name, type}, options_.deadline);
+    }
+    if (options_.trace) {
+        std::string text = std::string(to_string(type)) + " " + name + " -> " + std::string(to_string(answer.status));
+        for (const auto& t : answer.texts) text += " " + quoted(t);
+        for (const auto& a : answer.addresses) text += " " + a.to_string();
+        for (const auto& n : answer.names) text += " " + (n.empty() ? std::string(".") : n);
+        if (!answer.detail.empty() && answer.status != DnsStatus::ok) text += " (" + answer.detail + ")";
+        trace(TraceEvent::Kind::query, depth, std::move(text));
+    }
+    return answer;
+}
+
+MacroValues Evaluator::macro_values(const std::string& domain, unsigned depth) {
+    MacroValues values;
+    values.sender = sender_;
+    values.local_part = local_part_;
+    values.sender_domain = sender_domain_;
+    values.domain = domain;
+    values.ip = ip_;
+    values.helo = helo_;
+    values.receiver = options_.receiver;
+    values.timestamp = options_.clock->unix_time();
+    values.validated_name = [this, domain, depth] { return validated_name_for(domain, depth); };
+    return values;
+}
+
+std::variant<std::string, Stop> Evaluator::target_name(const ast::MacroString& domain_spec, const std::string& domain,
+                                                      std::string_view term) {
+    Expansion expansion = expand(domain_spec, macro_values(domain, 0), MacroContext::domain_spec);
+    if (!expansion.ok()) return Stop{Result::permerror, expansion.error + " in " + std::string(term)};
+    return truncate_domain(std::move(expansion.text));
+}
+
+std::variant<ast::Record, Outcome> Evaluator::fetch_record(const std::string& domain, unsigned depth) {
+    const Answer answer = lookup(domain, RrType::txt, depth);
+    switch (answer.status) {
+    case DnsStatus::timeout:
+    case DnsStatus::server_failure:
+        return Outcome{Result::temperror,
+                       "DNS " + std::string(to_string(answer.status)) + " looking up the SPF record of " + domain,
+                       {}, {}};
+    case DnsStatus::nxdomain: return Outcome{Result::none, "no SPF record: " + domain + " does not exist", {}, {}};
+    case DnsStatus::no_data: return Outcome{Result::none, "no SPF record at " + domain, {}, {}};
+    case DnsStatus::ok: break;
+    }
+    // §4.5: keep the records that begin with "v=spf1"; exactly one must remain.
+    std::vector<const std::string*> records;
+    for (const std::string& text : answer.texts)
+        if (is_spf_record(text)) records.push_back(&text);
+    if (records.empty()) return Outcome{Result::none, "no SPF record at " + domain, {}, {}};
+    if (records.size() > 1)
+        return Outcome{Result::permerror,
+                       std::to_string(records.size()) + " SPF records at " + domain + " (exactly one is allowed)",
+                       {}, {}};
+    trace(TraceEvent::Kind::record, depth, domain + ": " + *records.front());
+    auto parsed = parse_record(*records.front());
+    if (auto* error = std::get_if<ParseError>(&parsed))
+        return Outcome{Result::permerror, error->message() + " in the SPF record of " + domain, {}, {}};
+    return std::get<ast::Record>(std::move(parsed));
+}
+
+Outcome Evaluator::check_host(const std::string& domain, unsigned depth, bool in_include) {
+    trace(TraceEvent::Kind::check, depth, "check_host(" + ip_.to_string() + ", " + domain + ", " + sender_ + ")");
+    Outcome outcome;
+    if (depth > max_depth) {
+        outcome = {Result::permerror, "include/redirect nesting deeper than " + std::to_string(max_depth), {}, {}};
+    } else if (!is_valid_domain(domain)) {
+        outcome = {Result::none, "\"" + domain + "\" is not a valid domain name", {}, {}};  // §4.3
+    } else {
+        auto record = fetch_record(domain, depth);
+        if (auto* early = std::get_if<Outcome>(&record))
+            outcome = std::move(*early);
+        else
+            outcome = evaluate_record(std::get<ast::Record>(record), domain, depth, in_include);
+    }
+    trace(TraceEvent::Kind::result, depth, domain + " -> " + std::string(to_string(outcome.result)) + " (" +
+                                               outcome.reason + ")");
+    return outcome;
+}
+
+Outcome Evaluator::evaluate_record(const ast::Record& record, const std::string& domain, unsigned depth,
+                                   bool in_include) {
+    const ast::Redirect* redirect = nullptr;
+    for (const ast::Term& term : record.terms) {
+        if (const auto* modifier = boost::get<ast::Redirect>(&term)) {
+            redirect = modifier;  // §6.1: used only when no directive matches
+            continue;
+        }
+        const auto* directive = boost::get<ast::Directive>(&term);
+        if (directive == nullptr) continue;  // exp= and unknown modifiers do not match
+        const std::string text = to_string(*directive);
+        MatchOutcome matched = match(directive->mechanism, domain, depth);
+        if (auto* stop = std::get_if<Stop>(&matched)) {
+            trace(TraceEvent::Kind::term, depth, text + " -> " + std::string(to_string(stop->result)));
+            return Outcome{stop->result, stop->reason, text, {}};
+        }
+        trace(TraceEvent::Kind::term, depth, text + (std::get<bool>(matched) ? " -> match" : " -> no match"));
+        if (!std::get<bool>(matched)) continue;
+        Outcome outcome{result_of(directive->effective_qualifier()), "matched " + text + " in " + domain, text, {}};
+        if (outcome.result == Result::fail && !in_include) outcome.explanation = explain(record, domain, depth);
+        return outcome;
+    }
+    if (redirect != nullptr) return follow_redirect(*redirect, domain, depth, in_include);
+    return Outcome{Result::neutral, "no term matched in " + domain + " (default neutral)", {}, {}};
+}
+
+Outcome Evaluator::follow_redirect(const ast::Redirect& redirect, const std::string& domain, unsigned depth,
+                                   bool in_include) {
+    const std::string text = "redirect=" + to_string(redirect.domain);
+    if (auto stop = budget_.charge_term(text)) return Outcome{stop->result, stop->reason, text, {}};
+    auto target = target_name(redirect.domain, domain, text);
+    if (auto* stop = std::get_if<Stop>(&target)) return Outcome{stop->result, stop->reason, text, {}};
+    Outcome outcome = check_host(std::get<std::string>(target), depth + 1, in_include);
+    if (outcome.result == Result::none) {
+        // §6.1: a redirect to a domain without a record is a permerror.
+        outcome.result = Result::permerror;
+        outcome.reason = text + ": " + outcome.reason;
+        outcome.matched_term = text;
+    }
+    return outcome;
+}
+
+std::string Evaluator::explain(const ast::Record& record, const std::string& domain, unsigned depth) {
+    // §6.2: any problem with exp= means "no explanation" (the default one), never an error.
+    for (const ast::Term& term : record.terms) {
+        const auto* exp = boost::get<ast::Explanation>(&term);
+        if (exp == nullptr) continue;
+        auto target = target_name(exp->domain, domain, "exp=");
+        if (std::holds_alternative<Stop>(target)) break;
+        const std::string& name = std::get<std::string>(target);
+        const Answer answer = lookup(name, RrType::txt, depth);
+        if (answer.status != DnsStatus::ok || answer.texts.size() != 1) break;
+        auto parsed = parse_explain_string(answer.texts.front());
+        if (const auto* text = std::get_if<ast::MacroString>(&parsed)) {
+            Expansion expansion = expand(*text, macro_values(domain, depth), MacroContext::explanation);
+            if (expansion.ok()) return expansion.text;
+        }
+        break;
+    }
+    if (options_.default_explanation.empty()) return {};
+    auto parsed = parse_explain_string(options_.default_explanation);
+    if (const auto* text = std::get_if<ast::MacroString>(&parsed)) {
+        Expansion expansion = expand(*text, macro_values(domain, depth), MacroContext::explanation);
+        if (expansion.ok()) return expansion.text;
+    }
+    return options_.default_explanation;
+}
+
+}  // namespace detail
+
+Evaluation check_host(const IpAddress& ip, const std::string& domain, const std::string& sender,
+                      const std::string& helo, Resolver& resolver, const CheckOptions& options) {
+    const auto started = options.clock->now();
+    detail::Evaluator evaluator(ip, sender, helo, resolver, options);
+    detail::Outcome outcome = evaluator.check_host(domain, 0, false);
+    Evaluation evaluation;
+    evaluation.result = outcome.result;
+    evaluation.domain = domain;
+    evaluation.reason = std::move(outcome.reason);
+    evaluation.matched_term = std::move(outcome.matched_term);
+    evaluation.explanation = std::move(outcome.explanation);
+    evaluation.counters = evaluator.counters();
+    evaluation.trace = evaluator.take_trace();
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(options.clock->now() - started);
+    evaluation.elapsed_ms = static_cast<unsigned>(std::max<std::int64_t>(0, elapsed.count()));
+    return evaluation;
+}
+
+Evaluation check_identity(const Request& request, Resolver& resolver, const CheckOptions& options) {
+    // §2.3, §2.4: HELO, and the null sender, are checked as postmaster@<helo>.
+    std::string sender = request.mail_from;
+    if (request.identity == Identity::helo || sender.empty()) sender = "postmaster@" + request.helo;
+    const std::size_t at = sender.rfind('@');
+    std::string domain = at == std::string::npos ? sender : sender.substr(at + 1);
+    if (at == 0) sender = "postmaster" + sender;  // §4.3: no local-part
+    if (!is_valid_domain(domain)) {
+        Evaluation evaluation;
+        evaluation.domain = domain;
+        evaluation.reason = "\"" + domain + "\" is not a valid domain name (RFC 7208 section 4.3)";
+        if (options.trace)
+            evaluation.trace.push_back({TraceEvent::Kind::note, 0, evaluation.reason + ": result none"});
+        return evaluation;
+    }
+    return check_host(request.client.unmapped(), domain, sender, request.helo, resolver, options);
+}
+
+}  // namespace spf

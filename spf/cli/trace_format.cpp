@@ -1,0 +1,99 @@
+// spf/cli/trace_format.cpp: see trace_format.hpp.
+#include "spf/cli/trace_format.hpp"
+
+#include <array>
+#include <cstdio>
+
+namespace spf::cli {
+
+namespace {
+
+std::string_view kind_name(TraceEvent::Kind kind) {
+    static constexpr std::array<std::string_view, 7> names = {"check", "record", "term", "query",
+                                                              "limit", "result", "note"};
+    return names[static_cast<std::size_t>(kind)];
+}
+
+std::string counters_text(const Evaluation& evaluation) {
+    const Counters& counters = evaluation.counters;
+    return std::to_string(counters.dns_terms) + " DNS-querying terms (limit 10), " + std::to_string(counters.void_lookups) +
+           " void lookups (limit 2), " + std::to_string(counters.dns_queries) + " queries, " +
+           std::to_string(evaluation.elapsed_ms) + " ms";
+}
+
+}  // namespace
+
+std::string format_summary(const Evaluation& evaluation) {
+    std::string text(to_string(evaluation.result));
+    text += "\n  domain:      " + evaluation.domain;
+    text += "\n  reason:      " + evaluation.reason;
+    if (!evaluation.matched_term.empty()) text += "\n  term:        " + evaluation.matched_term;
+    if (!evaluation.explanation.empty()) text += "\n  explanation: " + evaluation.explanation;
+    text += "\n  lookups:     " + counters_text(evaluation) + "\n";
+    return text;
+}
+
+std::string format_trace(const Evaluation& evaluation) {
+    std::string text;
+    for (const TraceEvent& event : evaluation.trace) {
+        text += std::string(2 + 2 * event.depth, ' ');
+        switch (event.kind) {
+        case TraceEvent::Kind::query: text += "dns    "; break;
+        case TraceEvent::Kind::record: text += "record "; break;
+        case TraceEvent::Kind::term: text += "term   "; break;
+        case TraceEvent::Kind::result: text += "=>     "; break;
+        default: break;
+        }
+        text += event.text;
+        text += '\n';
+    }
+    return text;
+}
+
+std::string json_string(std::string_view text) {
+    std::string out = "\"";
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20 || c >= 0x7f) {
+                char escaped[8];
+                std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+                out += escaped;
+            } else {
+                out += ch;
+            }
+        }
+    }
+    return out + "\"";
+}
+
+std::string format_json(const Evaluation& evaluation) {
+    std::string json = "{\"result\":" + json_string(to_string(evaluation.result));
+    json += ",\"domain\":" + json_string(evaluation.domain);
+    json += ",\"reason\":" + json_string(evaluation.reason);
+    json += ",\"matched_term\":" + json_string(evaluation.matched_term);
+    json += ",\"explanation\":" + json_string(evaluation.explanation);
+    json += ",\"dns_terms\":" + std::to_string(evaluation.counters.dns_terms);
+    json += ",\"void_lookups\":" + std::to_string(evaluation.counters.void_lookups);
+    json += ",\"dns_queries\":" + std::to_string(evaluation.counters.dns_queries);
+    json += ",\"elapsed_ms\":" + std::to_string(evaluation.elapsed_ms);
+    if (!evaluation.trace.empty()) {
+        json += ",\"trace\":[";
+        for (std::size_t i = 0; i < evaluation.trace.size(); ++i) {
+            const TraceEvent& event = evaluation.trace[i];
+            if (i != 0) json += ',';
+            json += "{\"depth\":" + std::to_string(event.depth) + ",\"kind\":" + json_string(kind_name(event.kind)) +
+                    ",\"text\":" + json_string(event.text) + "}";
+        }
+        json += "]";
+    }
+    return json + "}\n";
+}
+
+}  // namespace spf::cli

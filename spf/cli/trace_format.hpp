@@ -1,0 +1,22 @@
+// spf/cli/trace_format.hpp: an Evaluation as text for people and as JSON, for
+// spf-query (and anyone else who prints evaluations).
+#pragma once
+
+#include "spf/result.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace spf::cli {
+
+// "fail\n  domain: ...\n  reason: ...\n": the result is the first word.
+std::string format_summary(const Evaluation& evaluation);
+// One line per event, indented two spaces per include/redirect level.
+std::string format_trace(const Evaluation& evaluation);
+// One JSON object with every field of the Evaluation (trace only when recorded).
+std::string format_json(const Evaluation& evaluation);
+// A JSON string literal, quotes included; bytes outside ASCII are \u00XX-escaped
+// so the output is valid JSON whatever DNS sent.
+std::string json_string(std::string_view text);
+
+}  // namespace spf::cli

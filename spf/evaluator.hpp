@@ -1,0 +1,87 @@
+// spf/evaluator.hpp: the state of one SPF check, shared by check_host.cpp (§4: record
+// lookup and selection, the term loop, redirect, exp) and mechanisms.cpp (§5: one
+// function per mechanism). Internal to spf/: not installed, not used by callers.
+#pragma once
+
+#include "spf/budget.hpp"
+#include "spf/check_host.hpp"
+#include "spf/macro.hpp"
+#include "spf/record.hpp"
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace spf::detail {
+
+// true: the mechanism matched; false: go on with the next term.
+using MatchOutcome = std::variant<bool, Stop>;
+
+// What one level of check_host() returns.
+struct Outcome {
+    Result result = Result::none;
+    std::string reason;
+    std::string matched_term;
+    std::string explanation;
+};
+
+class Evaluator {
+public:
+    Evaluator(const IpAddress& ip, const std::string& sender, const std::string& helo, Resolver& resolver,
+              const CheckOptions& options);
+
+    // §4: check_host() for <domain>. in_include: we are inside an include, where
+    // exp= must not be used (§6.2).
+    Outcome check_host(const std::string& domain, unsigned depth, bool in_include);
+
+    // §5: does the mechanism match for <domain>? (mechanisms.cpp)
+    MatchOutcome match(const ast::Mechanism& mechanism, const std::string& domain, unsigned depth);
+
+    const Counters& counters() const { return budget_.counters(); }
+    std::vector<TraceEvent> take_trace() { return std::move(trace_); }
+
+    // Shared by the mechanisms: ----------------------------------------------
+    Budget& budget() { return budget_; }
+    const IpAddress& ip() const { return ip_; }
+    // One DNS question, with the deadline check, the query counter and the trace.
+    Answer lookup(const std::string& name, RrType type, unsigned depth);
+    // Expands a domain-spec for <domain> and truncates it to 253 octets (§4.8).
+    std::variant<std::string, Stop> target_name(const ast::MacroString& domain_spec, const std::string& domain,
+                                                 std::string_view term);
+    // §5.5 steps 1-3: the names of <ip> whose A/AAAA lead back to <ip>.
+    std::vector<std::string> validated_names(unsigned depth);
+    bool void_ptr() const { return void_ptr_; }  // the PTR lookup found nothing
+    // %{p} (§7.3): a validated name, preferring <domain> itself, then its subdomains.
+    std::string validated_name_for(const std::string& domain, unsigned depth);
+    void trace(TraceEvent::Kind kind, unsigned depth, std::string text);
+    bool tracing() const { return options_.trace; }
+
+private:
+    std::variant<ast::Record, Outcome> fetch_record(const std::string& domain, unsigned depth);
+    Outcome evaluate_record(const ast::Record& record, const std::string& domain, unsigned depth, bool in_include);
+    Outcome follow_redirect(const ast::Redirect& redirect, const std::string& domain, unsigned depth,
+                            bool in_include);
+    std::string explain(const ast::Record& record, const std::string& domain, unsigned depth);
+    MacroValues macro_values(const std::string& domain, unsigned depth);
+
+    IpAddress ip_;
+    std::string sender_;
+    std::string local_part_;
+    std::string sender_domain_;
+    std::string helo_;
+    Resolver& resolver_;
+    const CheckOptions& options_;
+    Budget budget_;
+    std::optional<std::vector<std::string>> validated_names_;  // PTR work done once per check
+    bool void_ptr_ = false;
+    std::vector<TraceEvent> trace_;
+};
+
+// "Result for a qualifier": + pass, - fail, ~ softfail, ? neutral (§4.6.2).
+Result result_of(ast::Qualifier qualifier);
+bool is_void(const Answer& answer);
+bool same_domain(std::string_view a, std::string_view b);  // case-insensitive, trailing dots ignored
+bool is_subdomain_of(std::string_view name, std::string_view domain);  // equal or below
+
+}  // namespace spf::detail
