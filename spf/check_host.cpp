@@ -110,6 +110,20 @@ void Evaluator::trace(TraceEvent::Kind kind, unsigned depth, std::string text) {
     if (options_.trace) trace_.push_back(TraceEvent{kind, depth, std::move(text)});
 }
 
+void Evaluator::trace_term(std::size_t at, unsigned depth, std::string text) {
+    if (options_.trace)
+        trace_.insert(trace_.begin() + static_cast<std::ptrdiff_t>(at),
+                      TraceEvent{TraceEvent::Kind::term, depth, std::move(text)});
+}
+
+std::string Evaluator::counters_note(const Counters& before) const {
+    const Counters& now = budget_.counters();
+    if (!options_.trace || (now.dns_terms == before.dns_terms && now.void_lookups == before.void_lookups)) return {};
+    const Limits& limits = budget_.limits();
+    return "  [DNS terms " + std::to_string(now.dns_terms) + "/" + std::to_string(limits.max_dns_terms) +
+           ", void lookups " + std::to_string(now.void_lookups) + "/" + std::to_string(limits.max_void_lookups) + "]";
+}
+
 Answer Evaluator::lookup(const std::string& name, RrType type, unsigned depth) {
     Answer answer;
     if (!is_valid_domain(name) && !name.ends_with(".arpa")) {
@@ -214,12 +228,15 @@ Outcome Evaluator::evaluate_record(const ast::Record& record, const std::string&
         const auto* directive = boost::get<ast::Directive>(&term);
         if (directive == nullptr) continue;  // exp= and unknown modifiers do not match
         const std::string text = to_string(*directive);
+        const std::size_t trace_at = trace_.size();  // the term's line goes above its lookups
+        const Counters before = budget_.counters();
         MatchOutcome matched = match(directive->mechanism, domain, depth);
         if (auto* stop = std::get_if<Stop>(&matched)) {
-            trace(TraceEvent::Kind::term, depth, text + " -> " + std::string(to_string(stop->result)));
+            trace_term(trace_at, depth, text + " -> " + std::string(to_string(stop->result)) + counters_note(before));
             return Outcome{stop->result, stop->reason, text, {}};
         }
-        trace(TraceEvent::Kind::term, depth, text + (std::get<bool>(matched) ? " -> match" : " -> no match"));
+        trace_term(trace_at, depth,
+                   text + (std::get<bool>(matched) ? " -> match" : " -> no match") + counters_note(before));
         if (!std::get<bool>(matched)) continue;
         Outcome outcome{result_of(directive->effective_qualifier()), "matched " + text + " in " + domain, text, {}};
         if (outcome.result == Result::fail && !in_include) outcome.explanation = explain(record, domain, depth);
@@ -232,7 +249,9 @@ Outcome Evaluator::evaluate_record(const ast::Record& record, const std::string&
 Outcome Evaluator::follow_redirect(const ast::Redirect& redirect, const std::string& domain, unsigned depth,
                                    bool in_include) {
     const std::string text = "redirect=" + to_string(redirect.domain);
+    const Counters before = budget_.counters();
     if (auto stop = budget_.charge_term(text)) return Outcome{stop->result, stop->reason, text, {}};
+    trace(TraceEvent::Kind::term, depth, text + counters_note(before));
     auto target = target_name(redirect.domain, domain, text);
     if (auto* stop = std::get_if<Stop>(&target)) return Outcome{stop->result, stop->reason, text, {}};
     Outcome outcome = check_host(std::get<std::string>(target), depth + 1, in_include);

@@ -55,6 +55,10 @@ public:
     // %{p} (§7.3): a validated name, preferring <domain> itself, then its subdomains.
     std::string validated_name_for(const std::string& domain, unsigned depth);
     void trace(TraceEvent::Kind kind, unsigned depth, std::string text);
+    // Inserts a term's line at position `at`, above the events its evaluation added.
+    void trace_term(std::size_t at, unsigned depth, std::string text);
+    // "  [DNS terms 3/10, void lookups 1/2]" when a term charged the budget (trace only).
+    std::string counters_note(const Counters& before) const;
     bool tracing() const { return options_.trace; }
 
 private:

@@ -149,7 +149,7 @@ private:
 }  // namespace
 
 MatchOutcome Evaluator::match(const ast::Mechanism& mechanism, const std::string& domain, unsigned depth) {
-    return boost::apply_visitor(Matcher(*this, domain, depth, to_string(mechanism)), mechanism);
+    return boost::apply_visitor(Matcher(*this, domain, depth, to_string(mechanism) + " (in " + domain + ")"), mechanism);
 }
 
 std::vector<std::string> Evaluator::validated_names(unsigned depth) {

@@ -92,7 +92,8 @@ TEST(MacroExpansion, ExpandsExplanationOnlyLettersInExplanations) {
 }
 
 TEST(MacroExpansion, RefusesExplanationOnlyLettersInDomainSpecs) {
-    const spf::ast::MacroString macro{{spf::ast::MacroExpand{'c', false, 0, false, ""}}};
+    spf::ast::MacroString macro;
+    macro.tokens.emplace_back(spf::ast::MacroExpand{'c', false, 0, false, ""});
     const spf::Expansion expansion = spf::expand(macro, rfc_values(), MacroContext::domain_spec);
     EXPECT_FALSE(expansion.ok());
     EXPECT_NE(expansion.error.find("only in explanations"), std::string::npos);

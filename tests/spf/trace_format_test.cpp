@@ -1,0 +1,53 @@
+// tests/spf/trace_format_test.cpp: what spf-query shows people (spf/cli/trace_format.cpp).
+// The --trace text is compared with golden files: tests/spf/golden/NAME.zone is the
+// world, NAME.trace the expected text. Regenerate one by running spf-query --trace
+// against spf-test-dns serving the zone, and read the diff before committing it.
+#include "spf/check_host.hpp"
+#include "spf/cli/trace_format.hpp"
+#include "spf/zone.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+std::string read_golden(const std::string& name) {
+    std::ifstream file(std::string(SPF_SOURCE_DIR) + "/tests/spf/golden/" + name);
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+spf::Evaluation traced_check(const char* client) {
+    auto resolver = spf::ZoneResolver::from_text(read_golden("include-and-mx.zone"));
+    spf::CheckOptions options;
+    options.trace = true;
+    spf::Request request;
+    request.client = *spf::IpAddress::parse(client);
+    request.mail_from = "user@example.com";
+    request.helo = "mail.example.org";
+    return spf::check_identity(request, resolver, options);
+}
+
+TEST(TraceFormat, ShowsEveryTermQueryAndCounterAsTheGoldenFileSays) {
+    EXPECT_EQ(spf::cli::format_trace(traced_check("203.0.113.9")), read_golden("include-and-mx.trace"));
+}
+
+TEST(TraceFormat, StartsTheSummaryWithTheResult) {
+    const std::string summary = spf::cli::format_summary(traced_check("203.0.113.9"));
+    EXPECT_EQ(summary.substr(0, summary.find('\n')), "fail");
+    EXPECT_NE(summary.find("explanation: 203.0.113.9 is not allowed to send mail for example.com"), std::string::npos);
+    EXPECT_NE(summary.find("term:        -all"), std::string::npos);
+}
+
+TEST(TraceFormat, WritesValidJsonForHostileText) {
+    EXPECT_EQ(spf::cli::json_string("a\"b\\c\n\x01\xC3\xA9"), "\"a\\\"b\\\\c\\n\\u0001\\u00c3\\u00a9\"");
+    const std::string json = spf::cli::format_json(traced_check("2001:db8::1"));
+    EXPECT_EQ(json.rfind("{\"result\":\"pass\",\"domain\":\"example.com\"", 0), 0U) << json;
+    EXPECT_NE(json.find("\"matched_term\":\"include:_spf.example.net\""), std::string::npos);
+    EXPECT_NE(json.find("\"trace\":[{\"depth\":0,\"kind\":\"check\""), std::string::npos);
+}
+
+}  // namespace
