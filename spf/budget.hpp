@@ -11,7 +11,6 @@
 
 #include <optional>
 #include <string>
-#include <string_view>
 
 namespace spf::detail {
 
@@ -25,19 +24,18 @@ class Budget {
 public:
     explicit Budget(const Limits& limits) : limits_(limits) {}
 
-    std::optional<Stop> charge_term(std::string_view term) {
+    // The reasons name no term: the caller, who knows it, appends " at TERM".
+    std::optional<Stop> charge_term() {
         if (++counters_.dns_terms > limits_.max_dns_terms)
             return Stop{Result::permerror, "DNS lookup limit exceeded (more than " +
-                                               std::to_string(limits_.max_dns_terms) + " terms) at " +
-                                               std::string(term)};
+                                               std::to_string(limits_.max_dns_terms) + " DNS-querying terms)"};
         return std::nullopt;
     }
 
-    std::optional<Stop> note_void(std::string_view term) {
+    std::optional<Stop> note_void() {
         if (++counters_.void_lookups > limits_.max_void_lookups)
             return Stop{Result::permerror, "void lookup limit exceeded (more than " +
-                                               std::to_string(limits_.max_void_lookups) +
-                                               " lookups found nothing) at " + std::string(term)};
+                                               std::to_string(limits_.max_void_lookups) + " lookups found nothing)"};
         return std::nullopt;
     }
 

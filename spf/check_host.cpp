@@ -163,10 +163,9 @@ MacroValues Evaluator::macro_values(const std::string& domain, unsigned depth) {
     return values;
 }
 
-std::variant<std::string, Stop> Evaluator::target_name(const ast::MacroString& domain_spec, const std::string& domain,
-                                                      std::string_view term) {
+std::variant<std::string, Stop> Evaluator::target_name(const ast::MacroString& domain_spec, const std::string& domain) {
     Expansion expansion = expand(domain_spec, macro_values(domain, 0), MacroContext::domain_spec);
-    if (!expansion.ok()) return Stop{Result::permerror, expansion.error + " in " + std::string(term)};
+    if (!expansion.ok()) return Stop{Result::permerror, expansion.error};
     return truncate_domain(std::move(expansion.text));
 }
 
@@ -227,17 +226,20 @@ Outcome Evaluator::evaluate_record(const ast::Record& record, const std::string&
         }
         const auto* directive = boost::get<ast::Directive>(&term);
         if (directive == nullptr) continue;  // exp= and unknown modifiers do not match
-        const std::string text = to_string(*directive);
         const std::size_t trace_at = trace_.size();  // the term's line goes above its lookups
         const Counters before = budget_.counters();
         MatchOutcome matched = match(directive->mechanism, domain, depth);
         if (auto* stop = std::get_if<Stop>(&matched)) {
+            const std::string text = to_string(*directive);
             trace_term(trace_at, depth, text + " -> " + std::string(to_string(stop->result)) + counters_note(before));
             return Outcome{stop->result, stop->reason, text, {}};
         }
-        trace_term(trace_at, depth,
-                   text + (std::get<bool>(matched) ? " -> match" : " -> no match") + counters_note(before));
+        if (options_.trace)
+            trace_term(trace_at, depth,
+                       to_string(*directive) + (std::get<bool>(matched) ? " -> match" : " -> no match") +
+                           counters_note(before));
         if (!std::get<bool>(matched)) continue;
+        const std::string text = to_string(*directive);  // printed only for the deciding term
         Outcome outcome{result_of(directive->effective_qualifier()), "matched " + text + " in " + domain, text, {}};
         if (outcome.result == Result::fail && !in_include) outcome.explanation = explain(record, domain, depth);
         return outcome;
@@ -250,10 +252,11 @@ Outcome Evaluator::follow_redirect(const ast::Redirect& redirect, const std::str
                                    bool in_include) {
     const std::string text = "redirect=" + to_string(redirect.domain);
     const Counters before = budget_.counters();
-    if (auto stop = budget_.charge_term(text)) return Outcome{stop->result, stop->reason, text, {}};
+    if (auto stop = budget_.charge_term()) return Outcome{stop->result, stop->reason + " at " + text, text, {}};
     trace(TraceEvent::Kind::term, depth, text + counters_note(before));
-    auto target = target_name(redirect.domain, domain, text);
-    if (auto* stop = std::get_if<Stop>(&target)) return Outcome{stop->result, stop->reason, text, {}};
+    auto target = target_name(redirect.domain, domain);
+    if (auto* stop = std::get_if<Stop>(&target))
+        return Outcome{stop->result, stop->reason + " at " + text, text, {}};
     Outcome outcome = check_host(std::get<std::string>(target), depth + 1, in_include);
     if (outcome.result == Result::none) {
         // §6.1: a redirect to a domain without a record is a permerror.
@@ -269,7 +272,7 @@ std::string Evaluator::explain(const ast::Record& record, const std::string& dom
     for (const ast::Term& term : record.terms) {
         const auto* exp = boost::get<ast::Explanation>(&term);
         if (exp == nullptr) continue;
-        auto target = target_name(exp->domain, domain, "exp=");
+        auto target = target_name(exp->domain, domain);
         if (std::holds_alternative<Stop>(target)) break;
         const std::string& name = std::get<std::string>(target);
         const Answer answer = lookup(name, RrType::txt, depth);

@@ -10,9 +10,9 @@ namespace spf::detail {
 
 namespace {
 
-Stop dns_error(const Answer& answer, RrType type, const std::string& name, const std::string& term) {
-    return Stop{Result::temperror, "DNS " + std::string(to_string(answer.status)) + " for " +
-                                       std::string(to_string(type)) + " " + name + " at " + term};
+Stop dns_error(const Answer& answer, RrType type, const std::string& name) {
+    return Stop{Result::temperror,
+                "DNS " + std::string(to_string(answer.status)) + " for " + std::string(to_string(type)) + " " + name};
 }
 
 RrType address_type(const IpAddress& ip) { return ip.is_v4() ? RrType::a : RrType::aaaa; }
@@ -32,8 +32,8 @@ class Matcher {
 public:
     using result_type = MatchOutcome;
 
-    Matcher(Evaluator& evaluator, const std::string& domain, unsigned depth, std::string term)
-        : evaluator_(evaluator), domain_(domain), depth_(depth), term_(std::move(term)) {}
+    Matcher(Evaluator& evaluator, const ast::Mechanism& mechanism, const std::string& domain, unsigned depth)
+        : evaluator_(evaluator), mechanism_(mechanism), domain_(domain), depth_(depth) {}
 
     MatchOutcome operator()(const ast::All&) const { return true; }
 
@@ -48,9 +48,9 @@ public:
     // §5.2: include matches on the included record's pass; its fail, softfail and
     // neutral do not match; temperror and permerror propagate; none is a permerror.
     MatchOutcome operator()(const ast::Include& mechanism) const {
-        if (auto stop = evaluator_.budget().charge_term(term_)) return *stop;
-        auto target = evaluator_.target_name(mechanism.domain, domain_, term_);
-        if (auto* stop = std::get_if<Stop>(&target)) return *stop;
+        if (auto stop = evaluator_.budget().charge_term()) return located(*stop);
+        auto target = evaluator_.target_name(mechanism.domain, domain_);
+        if (auto* stop = std::get_if<Stop>(&target)) return located(*stop);
         Outcome included = evaluator_.check_host(std::get<std::string>(target), depth_ + 1, true);
         switch (included.result) {
         case Result::pass: return true;
@@ -59,16 +59,16 @@ public:
         case Result::neutral: return false;
         case Result::temperror:
         case Result::permerror: return Stop{included.result, included.reason};
-        case Result::none: return Stop{Result::permerror, term_ + ": " + included.reason};
+        case Result::none: return Stop{Result::permerror, term() + ": " + included.reason};
         }
         return false;
     }
 
     // §5.3
     MatchOutcome operator()(const ast::A& mechanism) const {
-        if (auto stop = evaluator_.budget().charge_term(term_)) return *stop;
+        if (auto stop = evaluator_.budget().charge_term()) return located(*stop);
         auto target = target_or_domain(mechanism.domain);
-        if (auto* stop = std::get_if<Stop>(&target)) return *stop;
+        if (auto* stop = std::get_if<Stop>(&target)) return located(*stop);
         const std::string& name = std::get<std::string>(target);
         const RrType type = address_type(evaluator_.ip());
         const Answer answer = evaluator_.lookup(name, type, depth_);
@@ -79,23 +79,23 @@ public:
     // §5.4: more than 10 MX names is a permerror (§4.6.4); an exchange whose
     // address lookup fails is a temperror; a null MX ("." / "") is skipped.
     MatchOutcome operator()(const ast::Mx& mechanism) const {
-        if (auto stop = evaluator_.budget().charge_term(term_)) return *stop;
+        if (auto stop = evaluator_.budget().charge_term()) return located(*stop);
         auto target = target_or_domain(mechanism.domain);
-        if (auto* stop = std::get_if<Stop>(&target)) return *stop;
+        if (auto* stop = std::get_if<Stop>(&target)) return located(*stop);
         const std::string& name = std::get<std::string>(target);
         const Answer mx = evaluator_.lookup(name, RrType::mx, depth_);
         if (auto stop = check_answer(mx, RrType::mx, name)) return *stop;
         const unsigned limit = evaluator_.budget().limits().max_names_per_lookup;
         if (mx.names.size() > limit)
             return Stop{Result::permerror, std::to_string(mx.names.size()) + " MX names for " + name +
-                                               " (more than " + std::to_string(limit) + ") at " + term_};
+                                               " (more than " + std::to_string(limit) + ") at " + term()};
         const RrType type = address_type(evaluator_.ip());
         const unsigned prefix = prefix_for(evaluator_.ip(), mechanism.cidr);
         for (const std::string& exchange : mx.names) {
             if (exchange.empty() || exchange == ".") continue;
             const Answer addresses = evaluator_.lookup(exchange, type, depth_);
             if (addresses.status == DnsStatus::timeout || addresses.status == DnsStatus::server_failure)
-                return dns_error(addresses, type, exchange, term_);
+                return located(dns_error(addresses, type, exchange));
             if (any_matches(addresses, evaluator_.ip(), prefix)) return true;
         }
         return false;
@@ -103,13 +103,13 @@ public:
 
     // §5.5: DNS errors make ptr not match; at most 10 names are validated.
     MatchOutcome operator()(const ast::Ptr& mechanism) const {
-        if (auto stop = evaluator_.budget().charge_term(term_)) return *stop;
+        if (auto stop = evaluator_.budget().charge_term()) return located(*stop);
         auto target = target_or_domain(mechanism.domain);
-        if (auto* stop = std::get_if<Stop>(&target)) return *stop;
+        if (auto* stop = std::get_if<Stop>(&target)) return located(*stop);
         const std::string& name = std::get<std::string>(target);
         const std::vector<std::string> names = evaluator_.validated_names(depth_);
         if (evaluator_.void_ptr()) {
-            if (auto stop = evaluator_.budget().note_void(term_)) return *stop;
+            if (auto stop = evaluator_.budget().note_void()) return located(*stop);
         }
         return std::any_of(names.begin(), names.end(),
                            [&](const std::string& validated) { return is_subdomain_of(validated, name); });
@@ -117,9 +117,9 @@ public:
 
     // §5.7: always an A query, whatever the client's address family.
     MatchOutcome operator()(const ast::Exists& mechanism) const {
-        if (auto stop = evaluator_.budget().charge_term(term_)) return *stop;
-        auto target = evaluator_.target_name(mechanism.domain, domain_, term_);
-        if (auto* stop = std::get_if<Stop>(&target)) return *stop;
+        if (auto stop = evaluator_.budget().charge_term()) return located(*stop);
+        auto target = evaluator_.target_name(mechanism.domain, domain_);
+        if (auto* stop = std::get_if<Stop>(&target)) return located(*stop);
         const std::string& name = std::get<std::string>(target);
         const Answer answer = evaluator_.lookup(name, RrType::a, depth_);
         if (auto stop = check_answer(answer, RrType::a, name)) return *stop;
@@ -129,27 +129,35 @@ public:
 private:
     std::variant<std::string, Stop> target_or_domain(const std::optional<ast::MacroString>& domain_spec) const {
         if (!domain_spec) return domain_;
-        return evaluator_.target_name(*domain_spec, domain_, term_);
+        return evaluator_.target_name(*domain_spec, domain_);
     }
 
     // DNS errors stop the check with temperror; empty answers count as void lookups.
     std::optional<Stop> check_answer(const Answer& answer, RrType type, const std::string& name) const {
         if (answer.status == DnsStatus::timeout || answer.status == DnsStatus::server_failure)
-            return dns_error(answer, type, name, term_);
-        if (is_void(answer)) return evaluator_.budget().note_void(term_);
+            return located(dns_error(answer, type, name));
+        if (is_void(answer))
+            if (auto stop = evaluator_.budget().note_void()) return located(*stop);
         return std::nullopt;
     }
 
+    // The term as people read it, built only for a reason that is returned.
+    std::string term() const { return to_string(mechanism_) + " (in " + domain_ + ")"; }
+    Stop located(Stop stop) const {
+        stop.reason += " at " + term();
+        return stop;
+    }
+
     Evaluator& evaluator_;
+    const ast::Mechanism& mechanism_;
     const std::string& domain_;
     unsigned depth_;
-    std::string term_;
 };
 
 }  // namespace
 
 MatchOutcome Evaluator::match(const ast::Mechanism& mechanism, const std::string& domain, unsigned depth) {
-    return boost::apply_visitor(Matcher(*this, domain, depth, to_string(mechanism) + " (in " + domain + ")"), mechanism);
+    return boost::apply_visitor(Matcher(*this, mechanism, domain, depth), mechanism);
 }
 
 std::vector<std::string> Evaluator::validated_names(unsigned depth) {

@@ -1,0 +1,154 @@
+// rfc7208-suite/spf_test_dns_main.cpp: spf-test-dns, a zone file served as DNS.
+//   spf-test-dns --zone FILE [--address 127.0.0.1] [--port 0] [--port-file FILE]
+// Loads FILE (the text form of spf/zone.hpp) and serves it over UDP and TCP with
+// ZoneDnsServer until SIGTERM or SIGINT. SIGHUP reloads FILE; a bad file is
+// reported and the old zone kept. Once listening it prints "listening on
+// ADDRESS:PORT" (flushed) and, with --port-file, writes the port number to that
+// file (by rename, so a reader never sees it half-written). For the end-to-end
+// tests and for trying spf-query by hand:
+//   spf-test-dns --zone my.zone --port 5353 &
+//   spf-query --server 127.0.0.1:5353 ...
+// Exit status: 0 after a signal to stop, 1 if the zone cannot be loaded or the
+// port bound, 2 for bad arguments.
+#include "rfc7208-suite/zone_dns_server.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <pthread.h>
+
+namespace {
+
+constexpr const char* usage =
+    "usage: spf-test-dns --zone FILE [--address ADDRESS] [--port PORT] [--port-file FILE]\n"
+    "  --zone FILE       zone in the text form of spf/zone.hpp (required)\n"
+    "  --address ADDRESS IPv4 or IPv6 address to listen on (default 127.0.0.1)\n"
+    "  --port PORT       UDP and TCP port, 0 for any free one (default 0)\n"
+    "  --port-file FILE  write the port number there once listening\n"
+    "Serves until SIGTERM or SIGINT; SIGHUP reloads the zone file.\n";
+
+struct Arguments {
+    std::string zone_file;
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 0;
+    std::string port_file;
+};
+
+// The arguments, or the complaint to print before the usage.
+std::variant<Arguments, std::string> parse_arguments(int argc, char** argv) {
+    Arguments arguments;
+    for (int i = 1; i < argc; ++i) {
+        std::string option = argv[i];
+        std::optional<std::string> value;
+        if (const std::size_t equals = option.find('='); option.starts_with("--") && equals != std::string::npos) {
+            value = option.substr(equals + 1);
+            option.resize(equals);
+        }
+        if (option != "--zone" && option != "--address" && option != "--port" && option != "--port-file")
+            return "unknown argument " + option;
+        if (!value) {
+            if (i + 1 == argc) return option + " needs a value";
+            value = argv[++i];
+        }
+        if (option == "--zone") arguments.zone_file = *value;
+        if (option == "--address") arguments.address = *value;
+        if (option == "--port-file") arguments.port_file = *value;
+        if (option == "--port") {
+            unsigned long port = 0;
+            std::size_t used = 0;
+            try {
+                port = std::stoul(*value, &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (value->empty() || used != value->size() || port > 65535) return "bad port " + *value;
+            arguments.port = static_cast<std::uint16_t>(port);
+        }
+    }
+    if (arguments.zone_file.empty()) return std::string("--zone is required");
+    return arguments;
+}
+
+// The zone in the file, or why not.
+std::variant<spf::Zone, std::string> load_zone(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return "cannot read " + path + ": " + std::strerror(errno);
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto zone = spf::Zone::from_text(text.str());
+    if (auto* error = std::get_if<std::string>(&zone)) return path + ": " + *error;
+    return std::get<spf::Zone>(std::move(zone));
+}
+
+bool write_port_file(const std::string& path, std::uint16_t port) {
+    const std::string temporary = path + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << port << '\n';
+        if (!out.flush()) return false;
+    }
+    return std::rename(temporary.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto parsed = parse_arguments(argc, argv);
+    if (auto* complaint = std::get_if<std::string>(&parsed)) {
+        std::fprintf(stderr, "spf-test-dns: %s\n%s", complaint->c_str(), usage);
+        return 2;
+    }
+    const Arguments& arguments = std::get<Arguments>(parsed);
+
+    auto zone = load_zone(arguments.zone_file);
+    if (auto* error = std::get_if<std::string>(&zone)) {
+        std::fprintf(stderr, "spf-test-dns: %s\n", error->c_str());
+        return 1;
+    }
+
+    // Signals are taken by sigwait() below; blocked before the server thread
+    // starts, so that it inherits the mask and never sees them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, signal);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    std::optional<spf::testdns::ZoneDnsServer> server;
+    try {
+        server.emplace(std::get<spf::Zone>(std::move(zone)), arguments.address, arguments.port);
+    } catch (const std::runtime_error& error) {
+        std::fprintf(stderr, "spf-test-dns: %s\n", error.what());
+        return 1;
+    }
+    const bool v6 = arguments.address.find(':') != std::string::npos;
+    std::printf("listening on %s:%u\n", (v6 ? "[" + arguments.address + "]" : arguments.address).c_str(),
+                unsigned{server->port()});
+    std::fflush(stdout);
+    if (!arguments.port_file.empty() && !write_port_file(arguments.port_file, server->port())) {
+        std::fprintf(stderr, "spf-test-dns: cannot write %s: %s\n", arguments.port_file.c_str(), std::strerror(errno));
+        return 1;
+    }
+
+    for (;;) {
+        int signal = 0;
+        if (sigwait(&signals, &signal) != 0) continue;
+        if (signal != SIGHUP) return 0;
+        auto reloaded = load_zone(arguments.zone_file);
+        if (auto* error = std::get_if<std::string>(&reloaded)) {
+            std::fprintf(stderr, "spf-test-dns: %s; keeping the zone loaded before\n", error->c_str());
+            continue;
+        }
+        server->set_zone(std::get<spf::Zone>(std::move(reloaded)));
+        std::printf("reloaded %s\n", arguments.zone_file.c_str());
+        std::fflush(stdout);
+    }
+}
