@@ -18,4 +18,10 @@ std::string to_string(const ast::Record& record);             // "v=spf1 ..."
 bool operator==(const ast::MacroString&, const ast::MacroString&);
 bool operator==(const ast::Record&, const ast::Record&);
 
+// Found by argument-dependent lookup, so that `a == b` on AST values also works
+// outside namespace spf (GoogleTest's EXPECT_EQ, std::optional<MacroString>).
+namespace ast {
+using spf::operator==;
+}  // namespace ast
+
 }  // namespace spf
