@@ -1,0 +1,131 @@
+// milter/daemon.cpp: see daemon.hpp.
+// Start-up order: the log; signals blocked before any thread exists (so only
+// libmilter's signal thread receives them); the user looked up (unknown: refuse to
+// start); the resolver built; the socket prepared and bound; its mode and owner
+// set; the pid file written; privileges dropped; the reload thread started; then
+// smfi_main(). SIGHUP reaches us through __wrap_sigwait (signals.hpp): it posts a
+// reload request, and the reload thread rebuilds and swaps the Runtime.
+#include "milter/daemon.hpp"
+
+#include "milter/callbacks.hpp"
+#include "milter/log.hpp"
+#include "milter/process.hpp"
+#include "milter/runtime.hpp"
+#include "milter/sanitize.hpp"
+#include "milter/signals.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <thread>
+
+namespace milter {
+
+namespace {
+
+ReloadRequests reload_requests;  // posted by the signal thread, read by the reload thread
+
+void reload_loop(RuntimeHolder& runtimes, const ConfigSource& source, Logger& log) {
+    while (reload_requests.wait()) {
+        log.info("SIGHUP: reloading " + source.path);
+        const ReloadOutcome outcome = runtimes.reload(source, make_ldns_resolver);
+        if (!outcome.reloaded) {
+            log.error("reload failed, keeping the previous configuration: " + outcome.error);
+            continue;
+        }
+        const auto runtime = runtimes.current();
+        log.configure(runtime->config.log_level, runtime->config.syslog_facility);
+        for (const std::string& key : outcome.ignored)
+            log.warning("reload: a new " + key + " takes effect only after a restart");
+        log.info("reloaded " + runtime->config.source + " (generation " + std::to_string(runtime->generation) +
+                 "); connections already open keep the previous configuration");
+    }
+}
+
+struct Started {
+    std::optional<UserIds> user;
+};
+
+// Everything before smfi_main() that can fail; returns the exit status or 0.
+int start(const Config& config, Daemon& daemon, Started& started) {
+    Logger& log = daemon.log;
+    if (!config.user.empty()) {
+        auto user = lookup_user(config.user);
+        if (auto* error = std::get_if<std::string>(&user)) {
+            log.fatal("key 'user': " + *error);
+            return exit_config;
+        }
+        started.user = std::get<UserIds>(user);
+    }
+    const bool unix_socket = config.socket.kind == SocketSpec::Kind::unix_path;
+    if (unix_socket) {
+        if (auto error = prepare_unix_socket(config.socket.path)) {
+            log.fatal(*error);
+            return exit_failure;
+        }
+        umask(0177);  // the socket is born private; set_socket_permissions() opens it up
+    }
+    if (auto error = open_milter_socket(daemon, config.socket)) {
+        log.fatal(*error);
+        return exit_failure;
+    }
+    if (unix_socket) {
+        if (auto error = set_socket_permissions(config.socket.path, config.socket_mode, started.user)) {
+            log.fatal(*error);
+            return exit_failure;
+        }
+    }
+    umask(0022);
+    if (!config.pid_file.empty()) {
+        if (auto error = write_pid_file(config.pid_file, started.user)) {
+            log.fatal(*error);
+            return exit_failure;
+        }
+    }
+    if (started.user) {
+        if (auto error = drop_privileges(*started.user)) {
+            log.fatal(*error);
+            return exit_failure;
+        }
+    }
+    return exit_ok;
+}
+
+}  // namespace
+
+int run_daemon(const Options& options, Config config) {
+    Logger log(options.log_to_stderr ? Logger::Destination::standard_error : Logger::Destination::syslog,
+               config.log_level, config.syslog_facility);
+    block_daemon_signals();
+    auto built = build_runtime(config, make_ldns_resolver);
+    if (auto* error = std::get_if<std::string>(&built)) {
+        log.fatal(*error);
+        return exit_failure;
+    }
+    RuntimeHolder runtimes(std::get<std::shared_ptr<const Runtime>>(std::move(built)));
+    Daemon daemon{runtimes, log};
+    Started started;
+    if (const int status = start(config, daemon, started); status != exit_ok) return status;
+
+    std::thread reloader(reload_loop, std::ref(runtimes), std::cref(options.config_source), std::ref(log));
+    log.info("started " + version_text().substr(0, version_text().size() - 1) + ": " + config.source +
+             ", socket " + config.socket.text + (started.user ? ", user " + started.user->name : "") +
+             (config.dry_run ? ", dry run" : ""));
+    const bool ok = run_milter();
+    reload_requests.stop();
+    reloader.join();
+    if (!config.pid_file.empty()) unlink(config.pid_file.c_str());
+    if (config.socket.kind == SocketSpec::Kind::unix_path) unlink(config.socket.path.c_str());
+    log.info(ok ? "stopped" : "stopped after a libmilter failure");
+    return ok ? exit_ok : exit_failure;
+}
+
+}  // namespace milter
+
+// libmilter's signal thread calls sigwait(); the link option -Wl,--wrap=sigwait
+// (milter/CMakeLists.txt) sends those calls here. See signals.hpp.
+extern "C" int __real_sigwait(const sigset_t* set, int* signal_number);
+extern "C" int __wrap_sigwait(const sigset_t* set, int* signal_number) {
+    return milter::sigwait_passing_reloads(__real_sigwait, set, signal_number,
+                                           [] { milter::reload_requests.post(); });
+}

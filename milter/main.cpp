@@ -1,0 +1,85 @@
+// milter/main.cpp: spf-milter(8). Options -> configuration -> one of: the daemon,
+// --check-config, --simulate, --help, --version. Exit codes are in options.hpp.
+#include "milter/config.hpp"
+#include "milter/daemon.hpp"
+#include "milter/options.hpp"
+#include "milter/process.hpp"
+#include "milter/runtime.hpp"
+#include "milter/simulate.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using namespace milter;
+
+std::string host_name() {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0) return "localhost";
+    return name;
+}
+
+int check_config(const Config& config) {
+    if (!config.user.empty()) {
+        auto user = lookup_user(config.user);
+        if (auto* error = std::get_if<std::string>(&user)) {
+            std::cerr << "spf-milter: " << config.source << ": key 'user': " << *error << "\n";
+            return exit_config;
+        }
+    }
+    std::cout << "# " << config.source << ": configuration OK\n" << describe(config);
+    return exit_ok;
+}
+
+int run_simulation(const Options& options, const Config& config) {
+    auto resolver = make_ldns_resolver(config);
+    if (auto* error = std::get_if<std::string>(&resolver)) {
+        std::cerr << "spf-milter: " << *error << "\n";
+        return exit_failure;
+    }
+    auto simulation = simulate(config, options.simulate, *std::get<std::shared_ptr<spf::Resolver>>(resolver),
+                               spf::system_clock(), host_name());
+    if (auto* error = std::get_if<std::string>(&simulation)) {
+        std::cerr << "spf-milter: " << *error << "\n";
+        return exit_usage;
+    }
+    const auto& result = std::get<Simulation>(simulation);
+    std::cout << (options.simulate.json ? format_json(config, result) : format_text(config, result));
+    return exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::vector<std::string_view> arguments(argv + 1, argv + argc);
+    auto parsed = parse_options(arguments);
+    if (auto* error = std::get_if<std::string>(&parsed)) {
+        std::cerr << "spf-milter: " << *error << "\n" << usage_text();
+        return exit_usage;
+    }
+    const Options& options = std::get<Options>(parsed);
+    if (options.mode == Options::Mode::help) {
+        std::cout << usage_text();
+        return exit_ok;
+    }
+    if (options.mode == Options::Mode::version) {
+        std::cout << version_text();
+        return exit_ok;
+    }
+    ConfigResult loaded = load_config(options.config_source);
+    if (auto* error = std::get_if<ConfigError>(&loaded)) {
+        std::cerr << "spf-milter: fatal: " << error->to_string() << "\n";
+        return exit_config;
+    }
+    Config& config = std::get<Config>(loaded);
+    switch (options.mode) {
+    case Options::Mode::check_config: return check_config(config);
+    case Options::Mode::simulate: return run_simulation(options, config);
+    default: return run_daemon(options, std::move(config));
+    }
+}

@@ -1,0 +1,237 @@
+// milter/policy.cpp: see policy.hpp.
+// Reply codes (RFC 7208 §8, RFC 7372): fail 550 5.7.23 with the domain's explanation
+// or reject_text; temperror and permerror x.7.24; softfail, neutral and none x.7.1
+// (RFC 3463: delivery not authorised). A "tempfail" action gives 451 and the 4.x.x
+// form of the same enhanced code. When both identities call for an action, the
+// stricter wins (reject over tempfail over accept), the HELO identity on a tie.
+#include "milter/policy.hpp"
+
+#include "milter/config_values.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace milter {
+
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+int severity(Action action) {
+    switch (action) {
+    case Action::accept: return 0;
+    case Action::tempfail: return 1;
+    case Action::reject: return 2;
+    }
+    return 0;
+}
+
+bool sender_domain_skipped(const Config& config, const ReversePath& path) {
+    if (path.null_sender || path.domain.empty()) return false;
+    std::string domain = lower_case(path.domain);
+    if (domain.back() == '.') domain.pop_back();
+    return std::any_of(config.skip_sender_domains.begin(), config.skip_sender_domains.end(),
+                       [&](const std::string& entry) {
+                           if (entry.front() != '.') return domain == entry;
+                           return domain.size() > entry.size() && domain.ends_with(entry);
+                       });
+}
+
+spf::CheckOptions options_for(const Config& config, const Session& session, const spf::Clock& clock) {
+    spf::CheckOptions options;
+    options.deadline = clock.now() + std::chrono::seconds(config.check_timeout_s);
+    options.clock = &clock;
+    options.default_explanation = config.reject_text;
+    options.receiver = receiver_name(config, session);
+    return options;
+}
+
+// The mailbox the identity stands for: the reverse-path, or postmaster@<helo> for
+// the HELO identity and for the null sender (RFC 7208 §2.3, §2.4).
+std::string mailbox_of(spf::Identity identity, const Session& session, const Transaction& transaction) {
+    if (identity == spf::Identity::helo || transaction.reverse_path.null_sender) return "postmaster@" + session.helo;
+    return transaction.reverse_path.address;
+}
+
+Reply reply_for(spf::Result result, Action action, const spf::Evaluation& evaluation, const spf::IpAddress& client) {
+    const bool temporary = action == Action::tempfail;
+    const std::string domain = SafeText::from(evaluation.domain, SafeText::domain_cap).str();
+    const std::string reason = SafeText::from(evaluation.reason).str();
+    const std::string ip = client.to_string();
+    std::string text;
+    std::string detail = "7.1";
+    switch (result) {
+    case spf::Result::fail:
+        detail = "7.23";
+        text = !evaluation.explanation.empty() ? SafeText::from(evaluation.explanation, 4096).str()
+                                               : "SPF fail: " + ip + " is not allowed to send mail for " + domain;
+        break;
+    case spf::Result::softfail:
+        text = "SPF softfail: " + domain + " does not designate " + ip + " as a permitted sender";
+        break;
+    case spf::Result::neutral: text = "SPF neutral: " + domain + " neither permits nor denies " + ip; break;
+    case spf::Result::none: text = "SPF none: " + (reason.empty() ? "no SPF policy for " + domain : reason); break;
+    case spf::Result::temperror:
+        detail = "7.24";
+        text = "SPF temperror: temporary DNS failure checking " + domain + ", try again later";
+        break;
+    case spf::Result::permerror:
+        detail = "7.24";
+        text = "SPF permerror for " + domain + ": " + reason;
+        break;
+    case spf::Result::pass: text = "SPF pass"; break;
+    }
+    return Reply{temporary ? "451" : "550", (temporary ? "4." : "5.") + detail,
+                 ReplyText::from(SafeText::from(text, 4096))};
+}
+
+SpfReport report_of(spf::Identity identity, const spf::Evaluation& evaluation, const Session& session,
+                    const Transaction& transaction) {
+    return SpfReport{identity, evaluation.result,
+                     SafeText::from(mailbox_of(identity, session, transaction), SafeText::mailbox_cap),
+                     SafeText::from(evaluation.matched_term), SafeText::from(evaluation.reason)};
+}
+
+std::vector<HeaderField> headers_for(const Config& config, const Session& session, const Transaction& transaction,
+                                     const Checks& checks, const std::string& authserv_id) {
+    std::vector<HeaderField> headers;
+    if (!session.client) return headers;
+    const HeaderContext context{
+        SafeText::from(receiver_name(config, session), SafeText::domain_cap),
+        SafeText::from(authserv_id, SafeText::domain_cap),
+        *session.client,
+        SafeText::from(transaction.reverse_path.null_sender ? "<>" : transaction.reverse_path.address,
+                       SafeText::mailbox_cap),
+        SafeText::from(session.helo, SafeText::domain_cap),
+    };
+    std::optional<SpfReport> helo;
+    std::optional<SpfReport> mailfrom;
+    if (checks.helo) helo = report_of(spf::Identity::helo, *checks.helo, session, transaction);
+    if (checks.mailfrom) mailfrom = report_of(spf::Identity::mailfrom, *checks.mailfrom, session, transaction);
+    if (config.add_authentication_results && (helo || mailfrom))
+        headers.push_back(authentication_results(context, mailfrom ? &*mailfrom : nullptr, helo ? &*helo : nullptr));
+    if (config.add_received_spf) {
+        // The MAIL FROM identity first: it is the one DMARC and most readers use.
+        if (mailfrom) headers.push_back(received_spf(context, *mailfrom));
+        if (helo) headers.push_back(received_spf(context, *helo));
+    }
+    return headers;
+}
+
+}  // namespace
+
+std::string_view to_string(SkipReason reason) {
+    switch (reason) {
+    case SkipReason::none: return "none";
+    case SkipReason::local: return "local";
+    case SkipReason::trusted_network: return "trusted-network";
+    case SkipReason::skip_network: return "skip-network";
+    case SkipReason::authenticated: return "authenticated";
+    case SkipReason::sender_domain: return "sender-domain";
+    }
+    return "?";
+}
+
+std::string receiver_name(const Config& config, const Session& session) {
+    if (!config.receiver.empty()) return config.receiver;
+    return session.mta_hostname.empty() ? "unknown" : session.mta_hostname;
+}
+
+std::string authserv_id_of(const Config& config, const Session& session) {
+    if (!config.authserv_id.empty()) return config.authserv_id;
+    return session.mta_hostname.empty() ? "unknown" : session.mta_hostname;
+}
+
+std::string Reply::to_string() const { return code + " " + enhanced_code + " " + text.wire(); }
+
+SkipReason skip_reason(const Config& config, const Session& session, const Transaction& transaction) {
+    if (!session.client) return SkipReason::local;
+    const spf::IpAddress client = session.client->unmapped();
+    if (contains(config.trusted_networks, client)) return SkipReason::trusted_network;
+    if (contains(config.skip_networks, client)) return SkipReason::skip_network;
+    if (config.skip_authenticated && !transaction.auth_authen.empty()) return SkipReason::authenticated;
+    if (sender_domain_skipped(config, transaction.reverse_path)) return SkipReason::sender_domain;
+    return SkipReason::none;
+}
+
+Checks run_checks(const Config& config, const Session& session, const Transaction& transaction,
+                  spf::Resolver& resolver, const spf::Clock& clock) {
+    Checks checks;
+    checks.skip = skip_reason(config, session, transaction);
+    if (checks.skip != SkipReason::none) return checks;
+
+    const auto started = clock.now();
+    const spf::CheckOptions options = options_for(config, session, clock);
+    spf::Request request{spf::Identity::helo, session.client->unmapped(), transaction.reverse_path.address,
+                         session.helo};
+    if (config.check_helo) checks.helo = spf::check_identity(request, resolver, options);
+
+    // §2.3: a HELO fail that will be rejected at MAIL FROM ends the transaction, so
+    // MAIL FROM is not worth its DNS. With dry_run or reject_at = rcpt the message
+    // may still be delivered and its headers need the MAIL FROM result.
+    const bool helo_final = checks.helo && checks.helo->result == spf::Result::fail &&
+                            config.helo_fail_action != Action::accept && !config.dry_run &&
+                            config.reject_at == RejectStage::mail;
+    if (checks.helo && transaction.reverse_path.null_sender) {
+        checks.mailfrom = checks.helo;
+        checks.mailfrom_is_helo = true;
+    } else if (!helo_final) {
+        request.identity = spf::Identity::mailfrom;
+        checks.mailfrom = spf::check_identity(request, resolver, options);
+    }
+    checks.elapsed_ms = static_cast<unsigned>(duration_cast<milliseconds>(clock.now() - started).count());
+    return checks;
+}
+
+Verdict verdict_for(const Config& config, const Session& session, const Transaction& transaction,
+                    const Checks& checks) {
+    Verdict verdict;
+    verdict.stage = config.reject_at;
+    verdict.authserv_id = authserv_id_of(config, session);
+    if (checks.skip != SkipReason::none) {
+        // A skipped sender domain does not make the client trusted: A-R fields that
+        // claim to be ours are still forged. Trusted and authenticated clients are ours.
+        verdict.remove_forged_results = checks.skip == SkipReason::sender_domain;
+        return verdict;
+    }
+    verdict.remove_forged_results = true;
+
+    const Action helo_action = checks.helo && checks.helo->result == spf::Result::fail ? config.helo_fail_action
+                                                                                       : Action::accept;
+    const Action mailfrom_action = checks.mailfrom ? action_for(config, checks.mailfrom->result) : Action::accept;
+    const bool by_helo = severity(helo_action) >= severity(mailfrom_action) && helo_action != Action::accept;
+    verdict.decided_by = by_helo || !checks.mailfrom ? spf::Identity::helo : spf::Identity::mailfrom;
+    verdict.policy_action = by_helo ? helo_action : mailfrom_action;
+    verdict.action = config.dry_run ? Action::accept : verdict.policy_action;
+    if (verdict.policy_action != Action::accept) {
+        const spf::Evaluation& deciding = by_helo ? *checks.helo : *checks.mailfrom;
+        verdict.reply = reply_for(deciding.result, verdict.policy_action, deciding, session.client->unmapped());
+    }
+    verdict.headers = headers_for(config, session, transaction, checks, verdict.authserv_id);
+    return verdict;
+}
+
+Decision decide(const Config& config, const Session& session, const Transaction& transaction,
+                spf::Resolver& resolver, const spf::Clock& clock) {
+    Decision decision;
+    decision.checks = run_checks(config, session, transaction, resolver, clock);
+    decision.verdict = verdict_for(config, session, transaction, decision.checks);
+    return decision;
+}
+
+bool is_exempt(const Config& config, const ForwardPath& recipient) {
+    const std::string local_part = lower_case(recipient.local_part);
+    const std::string address = recipient.domain.empty() ? local_part : local_part + "@" + lower_case(recipient.domain);
+    return std::any_of(config.exempt_recipients.begin(), config.exempt_recipients.end(),
+                       [&](const std::string& entry) {
+                           return entry.find('@') == std::string::npos ? entry == local_part : entry == address;
+                       });
+}
+
+Action action_for_recipient(const Config& config, const Verdict& verdict, const ForwardPath& recipient) {
+    if (verdict.stage != RejectStage::rcpt || is_exempt(config, recipient)) return Action::accept;
+    return verdict.action;
+}
+
+}  // namespace milter

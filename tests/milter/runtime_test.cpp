@@ -1,0 +1,113 @@
+// tests/milter/runtime_test.cpp: milter/runtime.cpp, the snapshot a connection keeps
+// and the reload that replaces it: validated first, swapped only when whole, the
+// old one kept (and the error named) when the new file is bad.
+#include "milter/runtime.hpp"
+#include "spf/zone.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace {
+
+using milter::ConfigSource;
+using milter::Runtime;
+using milter::RuntimeHolder;
+
+// A resolver factory that never touches the network and counts its calls.
+struct FakeFactory {
+    int calls = 0;
+    bool fail = false;
+    milter::ResolverFactory function() {
+        return [this](const milter::Config&) -> std::variant<std::shared_ptr<spf::Resolver>, std::string> {
+            ++calls;
+            if (fail) return std::string("cannot set up DNS: no servers");
+            return std::shared_ptr<spf::Resolver>(std::make_shared<spf::ZoneResolver>(spf::Zone{}));
+        };
+    }
+};
+
+class Reload : public ::testing::Test {
+protected:
+    void SetUp() override {
+        path_ = std::filesystem::temp_directory_path() / ("spf-milter-reload-" + std::to_string(::getpid()) + ".conf");
+        source_.path = path_.string();
+        source_.path_given = true;
+        write("fail_action = reject\n");
+        auto built = milter::build_runtime(std::get<milter::Config>(milter::load_config(source_)), factory_.function());
+        holder_ = std::make_unique<RuntimeHolder>(std::get<std::shared_ptr<const Runtime>>(built));
+    }
+    void TearDown() override { std::filesystem::remove(path_); }
+    void write(const std::string& text) { std::ofstream(path_, std::ios::trunc) << text; }
+
+    std::filesystem::path path_;
+    ConfigSource source_;
+    FakeFactory factory_;
+    std::unique_ptr<RuntimeHolder> holder_;
+};
+
+TEST_F(Reload, SwapsInTheNewConfiguration) {
+    write("fail_action = tempfail\n");
+    const auto outcome = holder_->reload(source_, factory_.function());
+    EXPECT_TRUE(outcome.reloaded);
+    EXPECT_EQ(outcome.error, "");
+    EXPECT_EQ(holder_->current()->config.fail_action, milter::Action::tempfail);
+    EXPECT_EQ(holder_->current()->generation, 2U);
+    EXPECT_EQ(factory_.calls, 2);  // a new resolver with the new settings
+}
+
+TEST_F(Reload, KeepsTheOldConfigurationWhenTheFileIsBad) {
+    const auto before = holder_->current();
+    write("fail_action = tempfail\ncheck_timeout = forever\n");
+    const auto outcome = holder_->reload(source_, factory_.function());
+    EXPECT_FALSE(outcome.reloaded);
+    EXPECT_EQ(outcome.error, source_.path + ":2: key 'check_timeout': 'forever' is not a number of seconds");
+    EXPECT_EQ(holder_->current(), before);
+    EXPECT_EQ(holder_->current()->config.fail_action, milter::Action::reject);
+    EXPECT_EQ(factory_.calls, 1);  // nothing was built for the bad file
+}
+
+TEST_F(Reload, KeepsTheOldConfigurationWhenTheFileIsGone) {
+    const auto before = holder_->current();
+    std::filesystem::remove(path_);
+    const auto outcome = holder_->reload(source_, factory_.function());
+    EXPECT_FALSE(outcome.reloaded);
+    EXPECT_NE(outcome.error.find("cannot open"), std::string::npos) << outcome.error;
+    EXPECT_EQ(holder_->current(), before);
+}
+
+TEST_F(Reload, KeepsTheOldConfigurationWhenTheResolverCannotBeBuilt) {
+    const auto before = holder_->current();
+    write("fail_action = accept\n");
+    factory_.fail = true;
+    const auto outcome = holder_->reload(source_, factory_.function());
+    EXPECT_FALSE(outcome.reloaded);
+    EXPECT_EQ(outcome.error, "cannot set up DNS: no servers");
+    EXPECT_EQ(holder_->current(), before);
+}
+
+TEST_F(Reload, LeavesConnectionsInFlightWithTheirSnapshot) {
+    const std::shared_ptr<const Runtime> in_flight = holder_->current();
+    write("fail_action = accept\n");
+    ASSERT_TRUE(holder_->reload(source_, factory_.function()).reloaded);
+    EXPECT_EQ(in_flight->config.fail_action, milter::Action::reject);
+    EXPECT_EQ(holder_->current()->config.fail_action, milter::Action::accept);
+}
+
+TEST_F(Reload, KeepsCommandLineOverridesAcrossReloads) {
+    source_.overrides.socket = "inet:8893@127.0.0.1";
+    write("socket = unix:/run/other.sock\n");
+    ASSERT_TRUE(holder_->reload(source_, factory_.function()).reloaded);
+    EXPECT_EQ(holder_->current()->config.socket.text, "inet:8893@127.0.0.1");
+}
+
+TEST_F(Reload, NamesChangesThatNeedARestart) {
+    write("socket = inet:8893@127.0.0.1\nuser = nobody\ndns_timeout = 2\n");
+    const auto outcome = holder_->reload(source_, factory_.function());
+    EXPECT_TRUE(outcome.reloaded);
+    EXPECT_EQ(outcome.ignored, (std::vector<std::string>{"socket", "user"}));
+}
+
+}  // namespace
