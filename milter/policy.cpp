@@ -165,7 +165,9 @@ Checks run_checks(const Config& config, const Session& session, const Transactio
     const spf::CheckOptions options = options_for(config, session, clock);
     spf::Request request{spf::Identity::helo, session.client->unmapped(), transaction.reverse_path.address,
                          session.helo};
-    if (config.check_helo) checks.helo = spf::check_identity(request, resolver, options);
+    // A client that never said HELO (Postfix allows it by default) has no HELO
+    // identity to check: only MAIL FROM is reported.
+    if (config.check_helo && !session.helo.empty()) checks.helo = spf::check_identity(request, resolver, options);
 
     // §2.3: a HELO fail that will be rejected at MAIL FROM ends the transaction, so
     // MAIL FROM is not worth its DNS. With dry_run or reject_at = rcpt the message

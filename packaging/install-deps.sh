@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 build_packages="g++ cmake make pkg-config libldns-dev libboost-dev libmilter-dev"
 test_packages="googletest libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev zlib1g-dev
-  python3 python3-spf postfix swaks miltertest iproute2 procps"
+  python3 python3-spf postfix sasl2-bin libsasl2-modules iproute2 util-linux procps"
 
 packages=$build_packages
 [ "${1:-}" = "--test" ] && packages="$packages $test_packages"

@@ -282,6 +282,19 @@ TEST(Decide, ChecksTheNullSenderWithoutTheHeloCheckToo) {
     EXPECT_EQ(d.checks.mailfrom->domain, "mail.pass.example");
 }
 
+TEST(Decide, ReportsOnlyMailFromForAClientThatNeverSaidHelo) {
+    const Decision d = decide(config_from(""), "", "<alice@pass.example>");
+    EXPECT_FALSE(d.checks.helo);
+    ASSERT_TRUE(d.checks.mailfrom);
+    EXPECT_EQ(d.checks.mailfrom->result, Result::pass);
+    ASSERT_EQ(d.verdict.headers.size(), 2U);  // one A-R, one Received-SPF: no smtp.helo, no identity=helo
+    for (const auto& header : d.verdict.headers) {
+        EXPECT_EQ(header.value.find("helo=\"\""), std::string::npos) << header.value;
+        EXPECT_EQ(header.value.find("identity=helo"), std::string::npos) << header.value;
+        EXPECT_EQ(header.value.find("smtp.helo"), std::string::npos) << header.value;
+    }
+}
+
 TEST(Decide, SkipsClientsWithoutAnAddress) {
     static spf::ZoneResolver resolver = spf::ZoneResolver::from_text(world);
     ManualClock clock;
