@@ -319,9 +319,11 @@ Exchange tcp_exchange(const Endpoint& server, const Query& query, SteadyClock::t
         if (ready < 0 || ::getsockopt(socket.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
         if (error != 0) return failed("TCP connect: " + error_text(error));
     }
-    std::vector<std::uint8_t> message{static_cast<std::uint8_t>(query.wire.size() >> 8),
-                                      static_cast<std::uint8_t>(query.wire.size() & 0xff)};
-    message.insert(message.end(), query.wire.begin(), query.wire.end());
+    // RFC 1035 §4.2.2: a two-octet length, then the message.
+    std::vector<std::uint8_t> message(query.wire.size() + 2);
+    message[0] = static_cast<std::uint8_t>(query.wire.size() >> 8);
+    message[1] = static_cast<std::uint8_t>(query.wire.size() & 0xff);
+    std::copy(query.wire.begin(), query.wire.end(), message.begin() + 2);
     const auto outcome = [](const std::string& error) {
         return error == "timeout" ? silence() : failed("TCP: " + error);
     };
