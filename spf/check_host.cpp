@@ -126,7 +126,7 @@ std::string Evaluator::counters_note(const Counters& before) const {
 
 Answer Evaluator::lookup(const std::string& name, RrType type, unsigned depth) {
     Answer answer;
-    if (!is_valid_domain(name) && !name.ends_with(".arpa")) {
+    if (!is_valid_domain(name)) {
         // A name no DNS server can hold (empty or over-long label, over 253 octets,
         // one label) finds nothing; asking would only add a round trip.
         answer.status = DnsStatus::nxdomain;
@@ -163,8 +163,9 @@ MacroValues Evaluator::macro_values(const std::string& domain, unsigned depth) {
     return values;
 }
 
-std::variant<std::string, Stop> Evaluator::target_name(const ast::MacroString& domain_spec, const std::string& domain) {
-    Expansion expansion = expand(domain_spec, macro_values(domain, 0), MacroContext::domain_spec);
+std::variant<std::string, Stop> Evaluator::target_name(const ast::MacroString& domain_spec, const std::string& domain,
+                                                      unsigned depth) {
+    Expansion expansion = expand(domain_spec, macro_values(domain, depth), MacroContext::domain_spec);
     if (!expansion.ok()) return Stop{Result::permerror, expansion.error};
     return truncate_domain(std::move(expansion.text));
 }
@@ -254,7 +255,7 @@ Outcome Evaluator::follow_redirect(const ast::Redirect& redirect, const std::str
     const Counters before = budget_.counters();
     if (auto stop = budget_.charge_term()) return Outcome{stop->result, stop->reason + " at " + text, text, {}};
     trace(TraceEvent::Kind::term, depth, text + counters_note(before));
-    auto target = target_name(redirect.domain, domain);
+    auto target = target_name(redirect.domain, domain, depth);
     if (auto* stop = std::get_if<Stop>(&target))
         return Outcome{stop->result, stop->reason + " at " + text, text, {}};
     Outcome outcome = check_host(std::get<std::string>(target), depth + 1, in_include);
@@ -272,7 +273,7 @@ std::string Evaluator::explain(const ast::Record& record, const std::string& dom
     for (const ast::Term& term : record.terms) {
         const auto* exp = boost::get<ast::Explanation>(&term);
         if (exp == nullptr) continue;
-        auto target = target_name(exp->domain, domain);
+        auto target = target_name(exp->domain, domain, depth);
         if (std::holds_alternative<Stop>(target)) break;
         const std::string& name = std::get<std::string>(target);
         const Answer answer = lookup(name, RrType::txt, depth);

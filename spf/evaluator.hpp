@@ -48,7 +48,8 @@ public:
     Answer lookup(const std::string& name, RrType type, unsigned depth);
     // Expands a domain-spec for <domain> and truncates it to 253 octets (§4.8).
     // The Stop's reason names no term: the caller appends it.
-    std::variant<std::string, Stop> target_name(const ast::MacroString& domain_spec, const std::string& domain);
+    std::variant<std::string, Stop> target_name(const ast::MacroString& domain_spec, const std::string& domain,
+                                                 unsigned depth);
     // §5.5 steps 1-3: the names of <ip> whose A/AAAA lead back to <ip>.
     std::vector<std::string> validated_names(unsigned depth);
     bool void_ptr() const { return void_ptr_; }  // the PTR lookup found nothing

@@ -49,7 +49,7 @@ public:
     // neutral do not match; temperror and permerror propagate; none is a permerror.
     MatchOutcome operator()(const ast::Include& mechanism) const {
         if (auto stop = evaluator_.budget().charge_term()) return located(*stop);
-        auto target = evaluator_.target_name(mechanism.domain, domain_);
+        auto target = evaluator_.target_name(mechanism.domain, domain_, depth_);
         if (auto* stop = std::get_if<Stop>(&target)) return located(*stop);
         Outcome included = evaluator_.check_host(std::get<std::string>(target), depth_ + 1, true);
         switch (included.result) {
@@ -118,7 +118,7 @@ public:
     // §5.7: always an A query, whatever the client's address family.
     MatchOutcome operator()(const ast::Exists& mechanism) const {
         if (auto stop = evaluator_.budget().charge_term()) return located(*stop);
-        auto target = evaluator_.target_name(mechanism.domain, domain_);
+        auto target = evaluator_.target_name(mechanism.domain, domain_, depth_);
         if (auto* stop = std::get_if<Stop>(&target)) return located(*stop);
         const std::string& name = std::get<std::string>(target);
         const Answer answer = evaluator_.lookup(name, RrType::a, depth_);
@@ -129,7 +129,7 @@ public:
 private:
     std::variant<std::string, Stop> target_or_domain(const std::optional<ast::MacroString>& domain_spec) const {
         if (!domain_spec) return domain_;
-        return evaluator_.target_name(*domain_spec, domain_);
+        return evaluator_.target_name(*domain_spec, domain_, depth_);
     }
 
     // DNS errors stop the check with temperror; empty answers count as void lookups.
