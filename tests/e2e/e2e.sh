@@ -67,13 +67,7 @@ post() {
 	milter_down "${MILTERS[@]}"
 	dns_down
 	sink_down
-	if [ -n "${RUN:-}" ]; then
-		[ "$FAILED" -eq 0 ] || log "logs: $RUN/milter-*.log, $RUN/$MTA/maillog, $RUN/sink/"
-		remove_run_dir
-	fi
-	[ "$status" -eq 0 ] || not_ok "the test stopped early (exit status $status)"
-	finish
-	exit $? # a bare exit in a trap would keep the status from before the trap
+	end_test "$status" "logs: $RUN/milter-*.log, $RUN/$MTA/maillog, $RUN/sink/"
 }
 
 trap post EXIT

@@ -82,6 +82,20 @@ finish() {
 	[ "$FAILED" -eq 0 ]
 }
 
+# end_test STATUS LOG_HINT: the end of every test's post step, once its services
+# are stopped. Names the logs when something failed, removes the run directory,
+# counts a step that died (STATUS not 0) as a failure, prints the closing line and
+# exits with the verdict (a bare exit in an EXIT trap would keep the old status).
+end_test() {
+	if [ -n "${RUN:-}" ]; then
+		[ "$FAILED" -eq 0 ] || log "$2"
+		remove_run_dir
+	fi
+	[ "$1" -eq 0 ] || not_ok "the test stopped early (exit status $1)"
+	finish
+	exit $?
+}
+
 # wait_for_port ADDRESS:PORT [SECONDS]: true once a TCP socket listens there
 # (127.0.0.1:25, [::1]:25). Asks ss(8) rather than connecting, so that no MTA
 # opens a milter session for the probe.

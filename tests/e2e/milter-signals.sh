@@ -138,13 +138,7 @@ post() {
 	trap - EXIT
 	milter_down signals
 	dns_down
-	if [ -n "${RUN:-}" ]; then
-		[ "$FAILED" -eq 0 ] || log "log: $RUN/milter-signals.log"
-		remove_run_dir
-	fi
-	[ "$status" -eq 0 ] || not_ok "the test stopped early (exit status $status)"
-	finish
-	exit $? # a bare exit in a trap would keep the status from before the trap
+	end_test "$status" "log: $RUN/milter-signals.log"
 }
 
 trap post EXIT
