@@ -5,6 +5,7 @@
 #include "spf/grammar.hpp"
 #include "spf/record_printer.hpp"
 
+#include "tests/spf/ast_print.hpp"
 #include <gtest/gtest.h>
 
 #include <boost/variant/get.hpp>
@@ -23,12 +24,6 @@
 #include <vector>
 
 namespace spf {
-
-namespace ast {
-// GoogleTest shows AST values in failure messages as their canonical text.
-void PrintTo(const MacroString& value, std::ostream* out) { *out << '"' << to_string(value) << '"'; }
-void PrintTo(const Record& value, std::ostream* out) { *out << '"' << to_string(value) << '"'; }
-}  // namespace ast
 
 namespace {
 

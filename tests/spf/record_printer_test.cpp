@@ -6,6 +6,7 @@
 
 #include "spf/grammar.hpp"
 
+#include "tests/spf/ast_print.hpp"
 #include <gtest/gtest.h>
 
 #include <ostream>
@@ -14,12 +15,6 @@
 #include <vector>
 
 namespace spf {
-
-namespace ast {
-// GoogleTest shows AST values in failure messages as their canonical text.
-void PrintTo(const MacroString& value, std::ostream* out) { *out << '"' << to_string(value) << '"'; }
-void PrintTo(const Record& value, std::ostream* out) { *out << '"' << to_string(value) << '"'; }
-}  // namespace ast
 
 namespace {
 
