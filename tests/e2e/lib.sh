@@ -77,7 +77,9 @@ check() {
 }
 
 # finish: the closing line; the exit status says whether everything passed.
+# A run that checked nothing has not passed: it counts as one failure.
 finish() {
+	[ $((PASSED + FAILED)) -gt 0 ] || not_ok "no check ran"
 	echo "$PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]
 }
