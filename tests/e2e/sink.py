@@ -92,6 +92,10 @@ class Session(socketserver.StreamRequestHandler):
 class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The default backlog (5) overflows when the MTA opens many connections at
+    # once (the soak): a handshake whose last ACK is dropped leaves the MTA
+    # waiting minutes for a greeting that never comes.
+    request_queue_size = 128
 
 
 def main():
