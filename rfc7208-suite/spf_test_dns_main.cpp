@@ -1,13 +1,17 @@
 // rfc7208-suite/spf_test_dns_main.cpp: spf-test-dns, a zone file served as DNS.
 //   spf-test-dns --zone FILE [--address 127.0.0.1] [--port 0] [--port-file FILE]
+//                [--behaviour NAME=MODE]...
 // Loads FILE (the text form of spf/zone.hpp) and serves it over UDP and TCP with
 // ZoneDnsServer until SIGTERM or SIGINT. SIGHUP reloads FILE; a bad file is
 // reported and the old zone kept. Once listening it prints "listening on
 // ADDRESS:PORT" (flushed) and, with --port-file, writes the port number to that
-// file (by rename, so a reader never sees it half-written). For the end-to-end
-// tests and for trying spf-query by hand:
+// file (by rename, so a reader never sees it half-written). Each --behaviour
+// makes the server misbehave for one name as dns_behaviour.hpp describes
+// (--behaviour spf.example.com=tcp-stall); the zone file keeps the records. For
+// the end-to-end and --simulate tests, and for trying spf-query by hand:
 //   spf-test-dns --zone my.zone --port 5353 &
-//   spf-query --server 127.0.0.1:5353 ...
+//   spf-query --dns-server 127.0.0.1:5353 --ip 192.0.2.1 --sender user@example.com ...
+//   spf-milter --simulate --dns-server 127.0.0.1:5353 --ip 192.0.2.1 --helo ... --from ...
 // Exit status: 0 after a signal to stop, 1 if the zone cannot be loaded or the
 // port bound, 2 for bad arguments.
 #include "rfc7208-suite/zone_dns_server.hpp"
@@ -22,7 +26,9 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include <pthread.h>
 
@@ -30,10 +36,16 @@ namespace {
 
 constexpr const char* usage =
     "usage: spf-test-dns --zone FILE [--address ADDRESS] [--port PORT] [--port-file FILE]\n"
+    "                    [--behaviour NAME=MODE]...\n"
     "  --zone FILE       zone in the text form of spf/zone.hpp (required)\n"
     "  --address ADDRESS IPv4 or IPv6 address to listen on (default 127.0.0.1)\n"
     "  --port PORT       UDP and TCP port, 0 for any free one (default 0)\n"
     "  --port-file FILE  write the port number there once listening\n"
+    "  --behaviour NAME=MODE  misbehave for queries of NAME (repeatable): silence,\n"
+    "                    delay:MS, wrong-id, no-question, other-question, garbage,\n"
+    "                    truncated, tcp-garbage, tcp-stall, tcp-max-size,\n"
+    "                    many-strings[:OCTETS], many-records:COUNT, compression-loop,\n"
+    "                    compression-forward, nxdomain-with-answers, servfail, refused\n"
     "Serves until SIGTERM or SIGINT; SIGHUP reloads the zone file.\n";
 
 struct Arguments {
@@ -41,6 +53,7 @@ struct Arguments {
     std::string address = "127.0.0.1";
     std::uint16_t port = 0;
     std::string port_file;
+    std::vector<std::pair<std::string, spf::testdns::Behaviour>> behaviours;
 };
 
 // The arguments, or the complaint to print before the usage.
@@ -53,7 +66,8 @@ std::variant<Arguments, std::string> parse_arguments(int argc, char** argv) {
             value = option.substr(equals + 1);
             option.resize(equals);
         }
-        if (option != "--zone" && option != "--address" && option != "--port" && option != "--port-file")
+        if (option != "--zone" && option != "--address" && option != "--port" && option != "--port-file" &&
+            option != "--behaviour")
             return "unknown argument " + option;
         if (!value) {
             if (i + 1 == argc) return option + " needs a value";
@@ -62,6 +76,13 @@ std::variant<Arguments, std::string> parse_arguments(int argc, char** argv) {
         if (option == "--zone") arguments.zone_file = *value;
         if (option == "--address") arguments.address = *value;
         if (option == "--port-file") arguments.port_file = *value;
+        if (option == "--behaviour") {
+            const std::size_t equals = value->find('=');
+            if (equals == std::string::npos || equals == 0) return "--behaviour needs NAME=MODE, not " + *value;
+            auto behaviour = spf::testdns::parse_behaviour(std::string_view(*value).substr(equals + 1));
+            if (auto* error = std::get_if<std::string>(&behaviour)) return "--behaviour " + *value + ": " + *error;
+            arguments.behaviours.emplace_back(value->substr(0, equals), std::get<spf::testdns::Behaviour>(behaviour));
+        }
         if (option == "--port") {
             unsigned long port = 0;
             std::size_t used = 0;
@@ -129,6 +150,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "spf-test-dns: %s\n", error.what());
         return 1;
     }
+    for (const auto& [name, behaviour] : arguments.behaviours) server->set_behaviour(name, behaviour);
     const bool v6 = arguments.address.find(':') != std::string::npos;
     std::printf("listening on %s:%u\n", (v6 ? "[" + arguments.address + "]" : arguments.address).c_str(),
                 unsigned{server->port()});

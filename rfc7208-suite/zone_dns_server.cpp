@@ -3,12 +3,20 @@
 // listener, the TCP connections and an eventfd that stops it. Every query goes
 // through Zone::lookup(), so a zone answers over the wire exactly as it does in
 // memory: CNAME links then records in the answer section, AA set, NOERROR /
-// NXDOMAIN / SERVFAIL, and no reply at all for the suite's TIMEOUT.
+// NXDOMAIN / SERVFAIL, and no reply at all for the suite's TIMEOUT. A name with
+// a behaviour (set_behaviour) gets the reply of hostile_reply.cpp instead, a
+// delayed datagram or none; delayed datagrams wait in a list that sets the poll
+// timeout, and a stalled TCP connection is read and never answered again.
 // This is test support: the constructor throws std::runtime_error when it cannot
 // bind or is given something that is not an IP address (there is nothing a test
 // can do but stop); nothing else throws, and no packet, however malformed, stops
 // the thread. Queries are answered one at a time, in the order they arrive.
 #include "rfc7208-suite/zone_dns_server.hpp"
+
+#include "rfc7208-suite/hostile_reply.hpp"
+#include "spf/dns_name.hpp"
+#include "spf/posix_socket.hpp"
+#include "spf/text.hpp"
 
 #include <ldns/ldns.h>
 
@@ -23,6 +31,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <limits>
+#include <map>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -49,52 +59,19 @@ constexpr std::uint16_t our_udp_size = 1232;   // advertised in our OPT records
 constexpr std::size_t max_connections = 64;
 constexpr std::uint32_t cname_ttl = 300;
 
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() { reset(); }
-    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    Fd& operator=(Fd&& other) noexcept {
-        if (this != &other) {
-            reset();
-            fd_ = std::exchange(other.fd_, -1);
-        }
-        return *this;
-    }
-    int get() const { return fd_; }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-private:
-    int fd_ = -1;
-};
-
-std::string error_text(int error) { return std::strerror(error); }
+using posix::error_text;
+using posix::Fd;
+using posix::SocketAddress;
+using posix::socket_address;
 
 // ---- building answers ---------------------------------------------------------
 
-// A name in wire form (RFC 1035 §3.1), octet for octet; null if it cannot be
-// encoded. "" is the root.
+// A name in wire form (spf/dns_name.hpp); null if it cannot be encoded. "" is the root.
 RdfPtr name_rdf(std::string_view name) {
-    if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-    std::vector<std::uint8_t> wire;
-    std::size_t start = 0;
-    while (!name.empty()) {
-        const std::size_t dot = std::min(name.find('.', start), name.size());
-        const std::size_t length = dot - start;
-        if (length == 0 || length > 63) return {nullptr, ldns_rdf_deep_free};
-        wire.push_back(static_cast<std::uint8_t>(length));
-        wire.insert(wire.end(), name.begin() + static_cast<std::ptrdiff_t>(start),
-                    name.begin() + static_cast<std::ptrdiff_t>(dot));
-        if (dot == name.size()) break;
-        start = dot + 1;
-    }
-    wire.push_back(0);
-    if (wire.size() > 255) return {nullptr, ldns_rdf_deep_free};
-    return {ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, wire.size(), wire.data()), ldns_rdf_deep_free};
+    const auto wire = encode_name(name);
+    const auto* bytes = std::get_if<std::vector<std::uint8_t>>(&wire);
+    if (bytes == nullptr) return {nullptr, ldns_rdf_deep_free};
+    return {ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, bytes->size(), bytes->data()), ldns_rdf_deep_free};
 }
 
 RdfPtr bytes_rdf(ldns_rdf_type type, std::span<const std::uint8_t> bytes) {
@@ -225,37 +202,22 @@ std::optional<std::vector<std::uint8_t>> to_wire(const ldns_pkt& packet) {
     return std::vector<std::uint8_t>(wire.get(), wire.get() + size);
 }
 
+// The asked name as text, case kept; "" if ldns handed over something malformed.
 std::string text_of_name(const ldns_rdf* rdf) {
-    const std::uint8_t* data = ldns_rdf_data(rdf);
-    const std::size_t size = ldns_rdf_size(rdf);
-    std::string name;
-    for (std::size_t position = 0; position < size;) {
-        const std::size_t length = data[position++];
-        if (length == 0 || position + length > size) break;
-        if (!name.empty()) name += '.';
-        name.append(reinterpret_cast<const char*>(data + position), length);
-        position += length;
-    }
-    return name;
+    return decode_name({ldns_rdf_data(rdf), ldns_rdf_size(rdf)}).value_or("");
 }
 
-// The whole of answering one message: the reply in wire form, or nothing to send.
-std::optional<std::vector<std::uint8_t>> respond(std::span<const std::uint8_t> message, const Zone& zone, bool udp) {
-    if (message.size() < header_size || (message[2] & 0x80) != 0) return std::nullopt;  // never answer replies
-    ldns_pkt* parsed = nullptr;
-    const ldns_status status = ldns_wire2pkt(&parsed, message.data(), message.size());
-    const PacketPtr query(parsed, ldns_pkt_free);
-    if (status != LDNS_STATUS_OK || !query) return header_reply(message, LDNS_RCODE_FORMERR);
-    if (ldns_pkt_get_opcode(query.get()) != LDNS_PACKET_QUERY) return header_reply(message, LDNS_RCODE_NOTIMPL);
-    if (ldns_pkt_qdcount(query.get()) != 1 || ldns_rr_list_rr_count(ldns_pkt_question(query.get())) != 1)
-        return header_reply(message, LDNS_RCODE_FORMERR);
+// The client's UDP payload size (RFC 6891 §6.2.5; 512 without EDNS0).
+std::size_t udp_limit_of(const ldns_pkt& query) {
+    return ldns_pkt_edns(&query) ? std::max(plain_udp_size, ldns_pkt_edns_udp_size(&query)) : plain_udp_size;
+}
 
-    const ldns_rr* question = ldns_rr_list_rr(ldns_pkt_question(query.get()), 0);
-    const auto type = static_cast<RrType>(static_cast<std::uint16_t>(ldns_rr_get_type(question)));
-    const ZoneLookup lookup = zone.lookup(text_of_name(ldns_rr_owner(question)), type);
+// What the zone says, as a reply in wire form; nothing for the suite's TIMEOUT.
+std::optional<std::vector<std::uint8_t>> honest_reply(const ldns_pkt& query, const ldns_rr* question,
+                                                      const ZoneLookup& lookup, bool udp) {
     if (lookup.status == DnsStatus::timeout) return std::nullopt;  // the suite's TIMEOUT: silence
 
-    PacketPtr reply = reply_skeleton(*query, question, rcode_of(lookup.status));
+    PacketPtr reply = reply_skeleton(query, question, rcode_of(lookup.status));
     if (!reply) return std::nullopt;
     bool complete = true;
     if (lookup.status != DnsStatus::server_failure) {
@@ -269,58 +231,71 @@ std::optional<std::vector<std::uint8_t>> respond(std::span<const std::uint8_t> m
                 complete && push_answer(*reply, lookup.owner, rr_type_of(record->kind), record->ttl, rdata_of(*record));
     }
     std::optional<std::vector<std::uint8_t>> wire = complete ? to_wire(*reply) : std::nullopt;
-    const std::size_t limit =
-        udp ? (ldns_pkt_edns(query.get()) ? std::max(plain_udp_size, ldns_pkt_edns_udp_size(query.get()))
-                                          : plain_udp_size)
-            : 65535;
+    const std::size_t limit = udp ? udp_limit_of(query) : 65535;
     if (wire && wire->size() <= limit) return wire;
     if (!wire || !udp) {
         // A name that cannot be encoded, or more than TCP can carry.
-        PacketPtr failure = reply_skeleton(*query, question, LDNS_RCODE_SERVFAIL);
+        PacketPtr failure = reply_skeleton(query, question, LDNS_RCODE_SERVFAIL);
         return failure ? to_wire(*failure) : std::nullopt;
     }
     // RFC 2181 §9: too big for the client's buffer: TC set, answers left out.
-    PacketPtr truncated = reply_skeleton(*query, question, rcode_of(lookup.status));
+    PacketPtr truncated = reply_skeleton(query, question, rcode_of(lookup.status));
     if (!truncated) return std::nullopt;
     ldns_pkt_set_tc(truncated.get(), true);
     return to_wire(*truncated);
 }
 
-// ---- sockets --------------------------------------------------------------------
-
-struct SocketAddress {
-    sockaddr_storage storage{};
-    socklen_t length = 0;
-};
-
-SocketAddress socket_address(const IpAddress& address, std::uint16_t port) {
-    SocketAddress result;
-    if (address.is_v4()) {
-        sockaddr_in v4{};
-        v4.sin_family = AF_INET;
-        v4.sin_port = htons(port);
-        std::memcpy(&v4.sin_addr, address.data(), 4);
-        std::memcpy(&result.storage, &v4, sizeof v4);
-        result.length = sizeof v4;
-    } else {
-        sockaddr_in6 v6{};
-        v6.sin6_family = AF_INET6;
-        v6.sin6_port = htons(port);
-        std::memcpy(&v6.sin6_addr, address.data(), 16);
-        std::memcpy(&result.storage, &v6, sizeof v6);
-        result.length = sizeof v6;
-    }
-    return result;
+std::string lower_case(std::string_view name) {
+    std::string lower(without_trailing_dot(name));
+    for (char& c : lower) c = ascii_lower(c);
+    return lower;
 }
+
+using Behaviours = std::map<std::string, Behaviour>;  // by lower-case name
+
+// The whole of answering one message: what to send, or nothing.
+Transmission respond(std::span<const std::uint8_t> message, const Zone& zone, const Behaviours& behaviours,
+                     bool udp) {
+    if (message.size() < header_size || (message[2] & 0x80) != 0) return {};  // never answer replies
+    ldns_pkt* parsed = nullptr;
+    const ldns_status status = ldns_wire2pkt(&parsed, message.data(), message.size());
+    const PacketPtr query(parsed, ldns_pkt_free);
+    if (status != LDNS_STATUS_OK || !query) return send_now(header_reply(message, LDNS_RCODE_FORMERR));
+    if (ldns_pkt_get_opcode(query.get()) != LDNS_PACKET_QUERY) return send_now(header_reply(message, LDNS_RCODE_NOTIMPL));
+    if (ldns_pkt_qdcount(query.get()) != 1 || ldns_rr_list_rr_count(ldns_pkt_question(query.get())) != 1)
+        return send_now(header_reply(message, LDNS_RCODE_FORMERR));
+
+    const ldns_rr* question = ldns_rr_list_rr(ldns_pkt_question(query.get()), 0);
+    const std::uint16_t type = static_cast<std::uint16_t>(ldns_rr_get_type(question));
+    const std::string name = text_of_name(ldns_rr_owner(question));
+    const ZoneLookup lookup = zone.lookup(name, static_cast<RrType>(type));
+
+    const auto chosen = behaviours.find(lower_case(name));
+    const Behaviour behaviour = chosen == behaviours.end() ? Behaviour{} : chosen->second;
+    switch (behaviour.mode) {
+        case Behaviour::Mode::normal: return send_now(honest_reply(*query, question, lookup, udp));
+        case Behaviour::Mode::silence: return {};
+        case Behaviour::Mode::delay: {
+            Transmission late = send_now(honest_reply(*query, question, lookup, udp));
+            if (udp) late.delay = behaviour.delay;
+            return late;
+        }
+        default: break;
+    }
+    const QueryHeader header{ldns_pkt_id(query.get()), ldns_pkt_rd(query.get()), name, type};
+    return hostile_reply(header, lookup, behaviour, udp, udp_limit_of(*query));
+}
+
+// ---- sockets --------------------------------------------------------------------
 
 // A bound socket, or the errno of the failure.
 std::variant<Fd, int> bound_socket(const SocketAddress& address, int type) {
-    Fd fd(::socket(address.storage.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    Fd fd(::socket(address.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (fd.get() < 0) return errno;
     const int on = 1;
-    if (address.storage.ss_family == AF_INET6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    if (address.family() == AF_INET6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
     if (type == SOCK_STREAM) ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) != 0) return errno;
+    if (::bind(fd.get(), address.get(), address.length) != 0) return errno;
     return fd;
 }
 
@@ -336,6 +311,15 @@ struct Connection {
     Fd fd;
     std::vector<std::uint8_t> input;   // bytes of messages not yet complete
     std::vector<std::uint8_t> output;  // length-prefixed replies not yet sent
+    bool stalled = false;              // tcp-stall: held open, read and never answered
+};
+
+// A UDP reply held back by a delay behaviour.
+struct DelayedDatagram {
+    std::chrono::steady_clock::time_point due;
+    sockaddr_storage peer{};
+    socklen_t peer_length = 0;
+    std::vector<std::uint8_t> message;
 };
 
 }  // namespace
@@ -347,18 +331,19 @@ struct ZoneDnsServer::Impl {
     Fd tcp;
     Fd wake;  // eventfd: written once by the destructor to stop the thread
     mutable std::mutex zone_mutex;
-    std::shared_ptr<const Zone> zone;  // guarded by zone_mutex; replies hold their own copy
+    // Both guarded by zone_mutex; a query takes its own reference to each.
+    std::shared_ptr<const Zone> zone;
+    std::shared_ptr<const Behaviours> behaviours = std::make_shared<const Behaviours>();
     std::atomic<std::uint64_t> queries{0};
-    std::vector<Connection> connections;
+    std::vector<Connection> connections;  // only the server thread touches these two
+    std::vector<DelayedDatagram> delayed;
     std::thread thread;
 
     void bind_sockets(const IpAddress& ip, std::uint16_t wanted_port);
-    std::shared_ptr<const Zone> current_zone() const {
-        const std::lock_guard lock(zone_mutex);
-        return zone;
-    }
-    std::optional<std::vector<std::uint8_t>> answer(std::span<const std::uint8_t> message, bool over_udp);
+    Transmission answer(std::span<const std::uint8_t> message, bool over_udp);
     void run();
+    int poll_timeout_ms() const;  // until the next delayed datagram is due; -1: none
+    void send_due_datagrams();
     void read_datagrams();
     void accept_connections();
     bool serve_connection(Connection& connection, short revents);  // false: close it
@@ -389,14 +374,39 @@ void ZoneDnsServer::Impl::bind_sockets(const IpAddress& ip, std::uint16_t wanted
     throw std::runtime_error("cannot find a port free for both UDP and TCP on " + address);
 }
 
-std::optional<std::vector<std::uint8_t>> ZoneDnsServer::Impl::answer(std::span<const std::uint8_t> message,
-                                                                     bool over_udp) {
+Transmission ZoneDnsServer::Impl::answer(std::span<const std::uint8_t> message, bool over_udp) {
     queries.fetch_add(1, std::memory_order_relaxed);
     try {
-        const std::shared_ptr<const Zone> served = current_zone();
-        return respond(message, *served, over_udp);
+        std::shared_ptr<const Zone> served;
+        std::shared_ptr<const Behaviours> chosen;
+        {
+            const std::lock_guard lock(zone_mutex);
+            served = zone;
+            chosen = behaviours;
+        }
+        return respond(message, *served, *chosen, over_udp);
     } catch (const std::exception&) {
-        return std::nullopt;  // out of memory: this one query goes unanswered
+        return {};  // out of memory: this one query goes unanswered
+    }
+}
+
+int ZoneDnsServer::Impl::poll_timeout_ms() const {
+    if (delayed.empty()) return -1;
+    const auto next = std::min_element(delayed.begin(), delayed.end(), [](const auto& left, const auto& right) {
+                          return left.due < right.due;
+                      })->due;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(next - std::chrono::steady_clock::now()).count();
+    return static_cast<int>(std::clamp<std::int64_t>(left, 0, std::numeric_limits<int>::max()));
+}
+
+void ZoneDnsServer::Impl::send_due_datagrams() {
+    const auto now = std::chrono::steady_clock::now();
+    for (std::size_t i = delayed.size(); i-- > 0;) {
+        const DelayedDatagram& datagram = delayed[i];
+        if (datagram.due > now) continue;
+        ::sendto(udp.get(), datagram.message.data(), datagram.message.size(), 0,
+                 reinterpret_cast<const sockaddr*>(&datagram.peer), datagram.peer_length);
+        delayed.erase(delayed.begin() + static_cast<std::ptrdiff_t>(i));
     }
 }
 
@@ -408,9 +418,15 @@ void ZoneDnsServer::Impl::read_datagrams() {
         const ssize_t received =
             ::recvfrom(udp.get(), buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&peer), &peer_length);
         if (received < 0) return;  // EAGAIN, or an ICMP error from an earlier reply
-        const auto reply = answer({buffer.data(), static_cast<std::size_t>(received)}, true);
-        if (reply)
-            ::sendto(udp.get(), reply->data(), reply->size(), 0, reinterpret_cast<const sockaddr*>(&peer), peer_length);
+        Transmission reply = answer({buffer.data(), static_cast<std::size_t>(received)}, true);
+        if (!reply.message) continue;
+        if (reply.delay > std::chrono::milliseconds::zero()) {
+            delayed.push_back(
+                {std::chrono::steady_clock::now() + reply.delay, peer, peer_length, std::move(*reply.message)});
+            continue;
+        }
+        ::sendto(udp.get(), reply.message->data(), reply.message->size(), 0, reinterpret_cast<const sockaddr*>(&peer),
+                 peer_length);
     }
 }
 
@@ -430,17 +446,25 @@ bool ZoneDnsServer::Impl::serve_connection(Connection& connection, short revents
         const ssize_t received = ::recv(connection.fd.get(), chunk, sizeof chunk, 0);
         if (received == 0) return false;
         if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
-        if (received > 0) connection.input.insert(connection.input.end(), chunk, chunk + received);
-        while (connection.input.size() >= 2) {
+        if (received > 0 && !connection.stalled)
+            connection.input.insert(connection.input.end(), chunk, chunk + received);
+        while (connection.input.size() >= 2 && !connection.stalled) {
             const std::size_t length = (std::size_t{connection.input[0]} << 8) | connection.input[1];
             if (connection.input.size() < 2 + length) break;
-            const auto reply = answer({connection.input.data() + 2, length}, false);
+            const Transmission reply = answer({connection.input.data() + 2, length}, false);
             connection.input.erase(connection.input.begin(),
                                    connection.input.begin() + static_cast<std::ptrdiff_t>(2 + length));
-            if (!reply) continue;
-            connection.output.push_back(static_cast<std::uint8_t>(reply->size() >> 8));
-            connection.output.push_back(static_cast<std::uint8_t>(reply->size() & 0xff));
-            connection.output.insert(connection.output.end(), reply->begin(), reply->end());
+            if (!reply.message) continue;
+            const std::vector<std::uint8_t>& message = *reply.message;
+            std::vector<std::uint8_t> framed{static_cast<std::uint8_t>(message.size() >> 8),
+                                             static_cast<std::uint8_t>(message.size() & 0xff)};
+            framed.insert(framed.end(), message.begin(), message.end());
+            if (reply.stall_after) {
+                framed.resize(std::min(framed.size(), *reply.stall_after));
+                connection.stalled = true;
+                connection.input.clear();
+            }
+            connection.output.insert(connection.output.end(), framed.begin(), framed.end());
         }
     }
     if (!connection.output.empty()) {
@@ -463,8 +487,9 @@ void ZoneDnsServer::Impl::run() {
             const short events = static_cast<short>(POLLIN | (connection.output.empty() ? 0 : POLLOUT));
             watched.push_back({connection.fd.get(), events, 0});
         }
-        if (::poll(watched.data(), watched.size(), -1) < 0) continue;  // EINTR
+        if (::poll(watched.data(), watched.size(), poll_timeout_ms()) < 0) continue;  // EINTR
         if (watched[0].revents != 0) return;
+        send_due_datagrams();
         // Connections first: accept_connections() may append to the vector.
         std::vector<bool> keep(connections.size(), true);
         for (std::size_t i = 0; i < connections.size(); ++i)
@@ -502,6 +527,16 @@ void ZoneDnsServer::set_zone(Zone zone) {
     auto replacement = std::make_shared<const Zone>(std::move(zone));
     const std::lock_guard lock(impl_->zone_mutex);
     impl_->zone = std::move(replacement);
+}
+
+void ZoneDnsServer::set_behaviour(std::string_view name, Behaviour behaviour) {
+    const std::lock_guard lock(impl_->zone_mutex);
+    auto replacement = std::make_shared<Behaviours>(*impl_->behaviours);
+    if (behaviour.mode == Behaviour::Mode::normal)
+        replacement->erase(lower_case(name));
+    else
+        (*replacement)[lower_case(name)] = behaviour;
+    impl_->behaviours = std::move(replacement);
 }
 
 std::uint64_t ZoneDnsServer::queries_received() const { return impl_->queries.load(std::memory_order_relaxed); }

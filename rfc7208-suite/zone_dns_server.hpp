@@ -4,9 +4,12 @@
 // end-to-end tests. Semantics come from Zone::lookup(): TIMEOUT -> no reply at all,
 // NXDOMAIN/NODATA/SERVFAIL as the zone says, CNAME chains in the answer section.
 // UDP replies larger than the client's EDNS0 size (512 without EDNS0) are sent
-// truncated (TC=1), so clients must retry over TCP.
+// truncated (TC=1), so clients must retry over TCP. For tests of what a resolver
+// does with a hostile server, set_behaviour() makes it misbehave for one name
+// (dns_behaviour.hpp: wrong IDs, garbage, pointer loops, stalled TCP, ...).
 #pragma once
 
+#include "rfc7208-suite/dns_behaviour.hpp"
 #include "spf/zone.hpp"
 
 #include <atomic>
@@ -14,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace spf::testdns {
@@ -31,6 +35,9 @@ public:
     const std::string& address() const;
     // Replace the zone being served (the suite runner serves one scenario after another).
     void set_zone(Zone zone);
+    // How to answer queries for name (any type, case-insensitive) from now on;
+    // Behaviour{} (normal) makes it honest again. Thread-safe.
+    void set_behaviour(std::string_view name, Behaviour behaviour);
     // Queries received so far (UDP and TCP), for tests.
     std::uint64_t queries_received() const;
 

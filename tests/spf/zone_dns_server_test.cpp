@@ -1,6 +1,7 @@
 // tests/spf/zone_dns_server_test.cpp: ZoneDnsServer on the wire, seen through raw
 // sockets and ldns packets rather than LdnsResolver: truncation, TCP framing,
-// silence for TIMEOUT, malformed queries, zone swaps and bind failures.
+// silence for TIMEOUT, malformed queries, zone swaps and bind failures, and the
+// I/O side of behaviours: chosen per name, delayed datagrams, stalled TCP.
 #include "rfc7208-suite/zone_dns_server.hpp"
 
 #include <ldns/ldns.h>
@@ -12,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -76,8 +79,8 @@ public:
         send(framed);
     }
     // One datagram, or nothing if none came in time.
-    std::optional<Bytes> receive() {
-        if (!readable()) return std::nullopt;
+    std::optional<Bytes> receive(int wait_ms = reply_wait_ms) {
+        if (!readable(wait_ms)) return std::nullopt;
         Bytes buffer(65535);
         const ssize_t size = ::recv(fd_, buffer.data(), buffer.size(), 0);
         if (size < 0) return std::nullopt;
@@ -87,25 +90,33 @@ public:
     // One length-prefixed TCP message, or nothing.
     std::optional<Bytes> receive_framed() {
         Bytes prefix(2);
-        if (!read_exactly(prefix)) return std::nullopt;
+        if (read_up_to(prefix) != prefix.size()) return std::nullopt;
         Bytes message((std::size_t{prefix[0]} << 8) | prefix[1]);
-        if (!read_exactly(message)) return std::nullopt;
+        if (read_up_to(message) != message.size()) return std::nullopt;
         return message;
+    }
+    // Reads until bytes is full or nothing more comes within wait_ms; the count read.
+    std::size_t read_up_to(Bytes& bytes, int wait_ms = reply_wait_ms) {
+        std::size_t done = 0;
+        while (done < bytes.size()) {
+            if (!readable(wait_ms)) break;
+            const ssize_t size = ::recv(fd_, bytes.data() + done, bytes.size() - done, 0);
+            if (size <= 0) break;
+            done += static_cast<std::size_t>(size);
+        }
+        return done;
+    }
+    // True while the peer has neither closed nor sent anything.
+    bool open_and_quiet(int wait_ms) {
+        if (!readable(wait_ms)) return true;
+        std::uint8_t octet = 0;
+        return ::recv(fd_, &octet, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
     }
 
 private:
-    bool readable() {
+    bool readable(int wait_ms) {
         pollfd watched{fd_, POLLIN, 0};
-        return ::poll(&watched, 1, reply_wait_ms) == 1;
-    }
-    bool read_exactly(Bytes& bytes) {
-        for (std::size_t done = 0; done < bytes.size();) {
-            if (!readable()) return false;
-            const ssize_t size = ::recv(fd_, bytes.data() + done, bytes.size() - done, 0);
-            if (size <= 0) return false;
-            done += static_cast<std::size_t>(size);
-        }
-        return true;
+        return ::poll(&watched, 1, wait_ms) == 1;
     }
     int fd_;
 };
@@ -325,6 +336,94 @@ TEST(ZoneDnsServer, ThrowsWhenItCannotBind) {
     EXPECT_THROW(ZoneDnsServer(Zone{}, "127.0.0.1", first.port()), std::runtime_error);
     EXPECT_THROW(ZoneDnsServer(Zone{}, "localhost"), std::runtime_error);
     EXPECT_THROW(ZoneDnsServer(Zone{}, "192.0.2.1"), std::runtime_error) << "not an address of this machine";
+}
+
+// ---- behaviours (the replies themselves are tested in hostile_reply_test.cpp) ----
+
+Behaviour behaving(Behaviour::Mode mode, std::chrono::milliseconds delay = {}) {
+    Behaviour behaviour;
+    behaviour.mode = mode;
+    behaviour.delay = delay;
+    return behaviour;
+}
+
+TEST(ZoneDnsServer, MisbehavesForTheNameGivenOnlyUntilToldToStop) {
+    ZoneDnsServer server(zone_of(R"(
+        hostile.example.com  TXT "v=spf1 -all"
+        honest.example.com   TXT "v=spf1 -all"
+    )"));
+    server.set_behaviour("Hostile.Example.COM.", behaving(Behaviour::Mode::refused));
+    Client client(server, SOCK_DGRAM);
+    client.send(query_wire("hostile.example.com", LDNS_RR_TYPE_TXT, 1));
+    auto reply = client.receive();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ((*reply)[3] & 0x0f, LDNS_RCODE_REFUSED);
+    client.send(query_wire("honest.example.com", LDNS_RR_TYPE_TXT, 2));
+    reply = client.receive();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ((*reply)[3] & 0x0f, LDNS_RCODE_NOERROR);
+    server.set_behaviour("hostile.example.com", Behaviour{});
+    client.send(query_wire("HOSTILE.example.com", LDNS_RR_TYPE_TXT, 3));
+    reply = client.receive();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ((*reply)[3] & 0x0f, LDNS_RCODE_NOERROR);
+}
+
+TEST(ZoneDnsServer, StaysSilentForAName) {
+    ZoneDnsServer server(zone_of("quiet.example.com TXT \"v=spf1 -all\"\nexample.com A 192.0.2.1\n"));
+    server.set_behaviour("quiet.example.com", behaving(Behaviour::Mode::silence));
+    Client client(server, SOCK_DGRAM);
+    // The server reads in order: had it answered the first query, that reply would come first.
+    client.send(query_wire("quiet.example.com", LDNS_RR_TYPE_TXT, 1));
+    client.send(query_wire("example.com", LDNS_RR_TYPE_A, 2));
+    const auto reply = client.receive();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(ldns_pkt_id(parse(*reply).get()), 2);
+    EXPECT_FALSE(client.receive(200));
+}
+
+TEST(ZoneDnsServer, SendsADelayedReplyLateWhileAnsweringOthers) {
+    ZoneDnsServer server(zone_of("slow.example.com TXT \"v=spf1 -all\"\nexample.com A 192.0.2.1\n"));
+    server.set_behaviour("slow.example.com", behaving(Behaviour::Mode::delay, std::chrono::milliseconds(600)));
+    Client client(server, SOCK_DGRAM);
+    client.send(query_wire("slow.example.com", LDNS_RR_TYPE_TXT, 1));
+    client.send(query_wire("example.com", LDNS_RR_TYPE_A, 2));
+    // The delay is a lower bound, so these checks cannot be upset by a slow machine.
+    const auto first = client.receive();
+    ASSERT_TRUE(first);
+    EXPECT_EQ(ldns_pkt_id(parse(*first).get()), 2) << "the delayed reply does not hold up the next one";
+    const auto late = client.receive();
+    ASSERT_TRUE(late);
+    EXPECT_EQ(ldns_pkt_id(parse(*late).get()), 1);
+    EXPECT_EQ(ldns_pkt_ancount(parse(*late).get()), 1);
+}
+
+TEST(ZoneDnsServer, HoldsAStalledTcpConnectionAfterHalfAReply) {
+    ZoneDnsServer server(zone_of("stall.example.com TXT \"v=spf1 -all\"\nexample.com A 192.0.2.1\n"));
+    server.set_behaviour("stall.example.com", behaving(Behaviour::Mode::tcp_stall));
+    Client udp(server, SOCK_DGRAM);
+    udp.send(query_wire("stall.example.com", LDNS_RR_TYPE_TXT, 1));
+    const auto truncated = udp.receive();
+    ASSERT_TRUE(truncated);
+    EXPECT_TRUE(ldns_pkt_tc(parse(*truncated).get()));
+
+    Client tcp(server, SOCK_STREAM);
+    tcp.send_framed({query_wire("stall.example.com", LDNS_RR_TYPE_TXT, 1)});
+    Bytes prefix(2);
+    ASSERT_EQ(tcp.read_up_to(prefix), 2U);
+    Bytes message((std::size_t{prefix[0]} << 8) | prefix[1]);
+    const std::size_t got = tcp.read_up_to(message, 300);
+    EXPECT_GT(got, 0U);
+    EXPECT_LT(got, message.size());
+    EXPECT_TRUE(tcp.open_and_quiet(300)) << "neither the rest nor a close";
+    tcp.send_framed({query_wire("example.com", LDNS_RR_TYPE_A, 2)});
+    EXPECT_TRUE(tcp.open_and_quiet(300)) << "a stalled connection answers nothing more";
+
+    Client other(server, SOCK_STREAM);
+    other.send_framed({query_wire("example.com", LDNS_RR_TYPE_A, 3)});
+    const auto answered = other.receive_framed();
+    ASSERT_TRUE(answered) << "other connections are served meanwhile";
+    EXPECT_EQ(ldns_pkt_id(parse(*answered).get()), 3);
 }
 
 }  // namespace
