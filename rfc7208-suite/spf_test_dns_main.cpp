@@ -12,8 +12,8 @@
 //   spf-test-dns --zone my.zone --port 5353 &
 //   spf-query --dns-server 127.0.0.1:5353 --ip 192.0.2.1 --sender user@example.com ...
 //   spf-milter --simulate --dns-server 127.0.0.1:5353 --ip 192.0.2.1 --helo ... --from ...
-// Exit status: 0 after a signal to stop, 1 if the zone cannot be loaded or the
-// port bound, 2 for bad arguments.
+// Exit status: 0 after a signal to stop (or --help), 1 if the zone cannot be
+// loaded or the port bound, 2 for bad arguments.
 #include "rfc7208-suite/zone_dns_server.hpp"
 
 #include <cerrno>
@@ -123,6 +123,10 @@ bool write_port_file(const std::string& path, std::uint16_t port) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 2 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
+        std::fputs(usage, stdout);
+        return 0;
+    }
     auto parsed = parse_arguments(argc, argv);
     if (auto* complaint = std::get_if<std::string>(&parsed)) {
         std::fprintf(stderr, "spf-test-dns: %s\n%s", complaint->c_str(), usage);
