@@ -132,11 +132,16 @@ Answer Evaluator::lookup(const std::string& name, RrType type, unsigned depth) {
         answer.status = DnsStatus::nxdomain;
         answer.detail = "not a valid domain name, not queried";
     } else if (options_.clock->now() >= options_.deadline) {
+        // Our deadline, not a server's: the check must end (budget.hpp).
+        budget_.note_time_exhausted();
         answer.status = DnsStatus::timeout;
-        answer.detail = "time budget of the check exhausted";
+        answer.detail = std::string(Budget::time_exhausted_reason);
     } else {
         budget_.note_query();
         answer = resolver_.resolve(Question{name, type}, options_.deadline);
+        // A resolver gives up at the deadline with a timeout: that one is ours too.
+        if (answer.status == DnsStatus::timeout && options_.clock->now() >= options_.deadline)
+            budget_.note_time_exhausted();
     }
     if (options_.trace) {
         std::string text = std::string(to_string(type)) + " " + name + " -> " + std::string(to_string(answer.status));
@@ -166,6 +171,8 @@ MacroValues Evaluator::macro_values(const std::string& domain, unsigned depth) {
 std::variant<std::string, Stop> Evaluator::target_name(const ast::MacroString& domain_spec, const std::string& domain,
                                                       unsigned depth) {
     Expansion expansion = expand(domain_spec, macro_values(domain, depth), MacroContext::domain_spec);
+    // %{p} looks names up; "unknown" for want of time is not a name (budget.hpp).
+    if (auto stop = budget_.time_stop()) return *stop;
     if (!expansion.ok()) return Stop{Result::permerror, expansion.error};
     return truncate_domain(std::move(expansion.text));
 }
@@ -174,6 +181,11 @@ std::variant<ast::Record, Outcome> Evaluator::fetch_record(const std::string& do
     const Answer answer = lookup(domain, RrType::txt, depth);
     switch (answer.status) {
     case DnsStatus::timeout:
+        if (budget_.time_exhausted())
+            return Outcome{Result::temperror,
+                           std::string(Budget::time_exhausted_reason) + " looking up the SPF record of " + domain,
+                           {}, {}};
+        [[fallthrough]];
     case DnsStatus::server_failure:
         return Outcome{Result::temperror,
                        "DNS " + std::string(to_string(answer.status)) + " looking up the SPF record of " + domain,
@@ -269,7 +281,16 @@ Outcome Evaluator::follow_redirect(const ast::Redirect& redirect, const std::str
 }
 
 std::string Evaluator::explain(const ast::Record& record, const std::string& domain, unsigned depth) {
-    // §6.2: any problem with exp= means "no explanation" (the default one), never an error.
+    std::string text = explanation_of(record, domain, depth);
+    // The fail stands even if the budget ran out in exp= or %{p}: nothing after the
+    // explanation may read that as a reason to end the check (budget.hpp).
+    budget_.forgive_time_exhausted();
+    return text;
+}
+
+std::string Evaluator::explanation_of(const ast::Record& record, const std::string& domain, unsigned depth) {
+    // §6.2: any problem with exp= means "no explanation" (the default one), never an
+    // error; a spent time budget is one more such problem.
     for (const ast::Term& term : record.terms) {
         const auto* exp = boost::get<ast::Explanation>(&term);
         if (exp == nullptr) continue;
@@ -281,7 +302,8 @@ std::string Evaluator::explain(const ast::Record& record, const std::string& dom
         auto parsed = parse_explain_string(answer.texts.front());
         if (const auto* text = std::get_if<ast::MacroString>(&parsed)) {
             Expansion expansion = expand(*text, macro_values(domain, depth), MacroContext::explanation);
-            if (expansion.ok()) return expansion.text;
+            // A %{p} cut short by the budget would say "unknown" where a name was due.
+            if (expansion.ok() && !budget_.time_exhausted()) return expansion.text;
         }
         break;
     }

@@ -35,7 +35,8 @@ public:
     // exp= must not be used (§6.2).
     Outcome check_host(const std::string& domain, unsigned depth, bool in_include);
 
-    // §5: does the mechanism match for <domain>? (mechanisms.cpp)
+    // §5: does the mechanism match for <domain>? (mechanisms.cpp) Never a match or
+    // a no-match once the time budget is spent: then a temperror.
     MatchOutcome match(const ast::Mechanism& mechanism, const std::string& domain, unsigned depth);
 
     const Counters& counters() const { return budget_.counters(); }
@@ -45,9 +46,11 @@ public:
     Budget& budget() { return budget_; }
     const IpAddress& ip() const { return ip_; }
     // One DNS question, with the deadline check, the query counter and the trace.
+    // A lookup that meets the deadline marks the budget's time exhausted (budget.hpp).
     Answer lookup(const std::string& name, RrType type, unsigned depth);
     // Expands a domain-spec for <domain> and truncates it to 253 octets (§4.8).
-    // The Stop's reason names no term: the caller appends it.
+    // The Stop's reason names no term: the caller appends it. A temperror if
+    // %{p}'s lookups spent the time budget.
     std::variant<std::string, Stop> target_name(const ast::MacroString& domain_spec, const std::string& domain,
                                                  unsigned depth);
     // §5.5 steps 1-3: the names of <ip> whose A/AAAA lead back to <ip>.
@@ -68,6 +71,7 @@ private:
     Outcome follow_redirect(const ast::Redirect& redirect, const std::string& domain, unsigned depth,
                             bool in_include);
     std::string explain(const ast::Record& record, const std::string& domain, unsigned depth);
+    std::string explanation_of(const ast::Record& record, const std::string& domain, unsigned depth);
     MacroValues macro_values(const std::string& domain, unsigned depth);
 
     IpAddress ip_;

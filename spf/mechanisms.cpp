@@ -1,6 +1,8 @@
 // spf/mechanisms.cpp: RFC 7208 §5 — one function per mechanism.
 // Each returns true (match), false (next term) or a Stop (temperror/permerror).
 // DNS-querying mechanisms are charged against the budget before they query (§4.6.4).
+// A mechanism whose lookups spent the check's time budget neither matches nor fails
+// to match: match() turns it into a temperror (budget.hpp).
 #include "spf/evaluator.hpp"
 #include "spf/record_printer.hpp"
 
@@ -9,11 +11,6 @@
 namespace spf::detail {
 
 namespace {
-
-Stop dns_error(const Answer& answer, RrType type, const std::string& name) {
-    return Stop{Result::temperror,
-                "DNS " + std::string(to_string(answer.status)) + " for " + std::string(to_string(type)) + " " + name};
-}
 
 RrType address_type(const IpAddress& ip) { return ip.is_v4() ? RrType::a : RrType::aaaa; }
 
@@ -34,6 +31,13 @@ public:
 
     Matcher(Evaluator& evaluator, const ast::Mechanism& mechanism, const std::string& domain, unsigned depth)
         : evaluator_(evaluator), mechanism_(mechanism), domain_(domain), depth_(depth) {}
+
+    // The term as people read it, built only for a reason that is returned.
+    std::string term() const { return to_string(mechanism_) + " (in " + domain_ + ")"; }
+    Stop located(Stop stop) const {
+        stop.reason += " at " + term();
+        return stop;
+    }
 
     MatchOutcome operator()(const ast::All&) const { return true; }
 
@@ -95,13 +99,14 @@ public:
             if (exchange.empty() || exchange == ".") continue;
             const Answer addresses = evaluator_.lookup(exchange, type, depth_);
             if (addresses.status == DnsStatus::timeout || addresses.status == DnsStatus::server_failure)
-                return located(dns_error(addresses, type, exchange));
+                return dns_error(addresses, type, exchange);
             if (any_matches(addresses, evaluator_.ip(), prefix)) return true;
         }
         return false;
     }
 
-    // §5.5: DNS errors make ptr not match; at most 10 names are validated.
+    // §5.5: DNS errors make ptr not match; at most 10 names are validated. A spent
+    // time budget is not a DNS error of the RFC's: match() makes it a temperror.
     MatchOutcome operator()(const ast::Ptr& mechanism) const {
         if (auto stop = evaluator_.budget().charge_term()) return located(*stop);
         auto target = target_or_domain(mechanism.domain);
@@ -135,17 +140,16 @@ private:
     // DNS errors stop the check with temperror; empty answers count as void lookups.
     std::optional<Stop> check_answer(const Answer& answer, RrType type, const std::string& name) const {
         if (answer.status == DnsStatus::timeout || answer.status == DnsStatus::server_failure)
-            return located(dns_error(answer, type, name));
+            return dns_error(answer, type, name);
         if (is_void(answer))
             if (auto stop = evaluator_.budget().note_void()) return located(*stop);
         return std::nullopt;
     }
 
-    // The term as people read it, built only for a reason that is returned.
-    std::string term() const { return to_string(mechanism_) + " (in " + domain_ + ")"; }
-    Stop located(Stop stop) const {
-        stop.reason += " at " + term();
-        return stop;
+    Stop dns_error(const Answer& answer, RrType type, const std::string& name) const {
+        if (auto stop = evaluator_.budget().time_stop()) return located(*stop);
+        return located(Stop{Result::temperror, "DNS " + std::string(to_string(answer.status)) + " for " +
+                                                   std::string(to_string(type)) + " " + name});
     }
 
     Evaluator& evaluator_;
@@ -157,7 +161,13 @@ private:
 }  // namespace
 
 MatchOutcome Evaluator::match(const ast::Mechanism& mechanism, const std::string& domain, unsigned depth) {
-    return boost::apply_visitor(Matcher(*this, mechanism, domain, depth), mechanism);
+    const Matcher matcher(*this, mechanism, domain, depth);
+    MatchOutcome outcome = boost::apply_visitor(matcher, mechanism);
+    // Whatever a mechanism concluded without the answers it did not get in time
+    // (ptr's skipped names above all) is no verdict.
+    if (std::holds_alternative<bool>(outcome))
+        if (auto stop = budget_.time_stop()) return matcher.located(*stop);
+    return outcome;
 }
 
 std::vector<std::string> Evaluator::validated_names(unsigned depth) {
@@ -167,9 +177,10 @@ std::vector<std::string> Evaluator::validated_names(unsigned depth) {
     void_ptr_ = is_void(ptr);
     const RrType type = address_type(ip_);
     const unsigned limit = budget_.limits().max_names_per_lookup;
-    for (std::size_t i = 0; i < ptr.names.size() && i < limit; ++i) {
+    for (std::size_t i = 0; i < ptr.names.size() && i < limit && !budget_.time_exhausted(); ++i) {
         const Answer addresses = lookup(ptr.names[i], type, depth);
-        // §5.5: a name whose address lookup fails is skipped.
+        // §5.5: a name whose address lookup fails is skipped. A spent time budget
+        // ends the loop instead (the names left would only be guessed at).
         if (std::any_of(addresses.addresses.begin(), addresses.addresses.end(),
                         [&](const IpAddress& address) { return address.unmapped() == ip_; }))
             names.push_back(ptr.names[i]);

@@ -4,16 +4,23 @@
 // includes loop, limits are hit and lookups fail in every order. Whatever the
 // records, the §4.6.4 invariants must hold: no evaluation charges more than one term
 // past the limit, a result other than permerror never exceeds a limit, and every
-// temperror or permerror carries a reason.
+// temperror or permerror carries a reason. And a time budget that runs out at
+// any query is never a verdict: the result is temperror (or, exp= only, the fail).
+#include "deadline_support.hpp"
+
 #include "spf/check_host.hpp"
 #include "spf/zone.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <random>
 
 namespace {
+
+using Mode = spf_test::BudgetSpendingResolver::Mode;
 
 const char* const names[] = {"a.example", "b.example", "c.example", "d.example", "missing.example",
                              "slow.example", "broken.example"};
@@ -109,6 +116,62 @@ TEST(CheckHostProperties, HoldTheLimitsForTwoThousandGeneratedWorlds) {
                                      spf::Result::neutral, spf::Result::temperror, spf::Result::permerror}) {
         EXPECT_GT(seen[result], 20) << spf::to_string(result);
     }
+}
+
+// Every world, with the budget running out at each query it asks in turn: the
+// result is temperror, except when the query was one of exp='s, after a fail
+// (§6.2: the explanation is dropped, the fail stands). The trace tells which: no
+// term is evaluated after exp='s queries (a term's line goes above its lookups).
+TEST(CheckHostProperties, NeverTurnASpentTimeBudgetIntoAVerdict) {
+    std::mt19937 random(20260301);
+    unsigned spent_runs = 0;
+    unsigned spent_in_exp = 0;
+    for (int world = 0; world < 500; ++world) {
+        spf::ZoneResolver zone(random_zone(random));
+        spf::Request request;
+        request.client = *spf::IpAddress::parse(random() % 2 ? "192.0.2.1" : "2001:db8::1");
+        request.mail_from = "user@a.example";
+        request.helo = "mail.a.example";
+        spf_test::ManualClock clock;
+        spf::CheckOptions options;
+        options.clock = &clock;
+        options.deadline = clock.now() + std::chrono::seconds(10);
+        options.trace = true;
+        const spf::Evaluation unlimited = spf::check_identity(request, zone, options);
+        for (unsigned k = 1; k <= unlimited.counters.dns_queries; ++k) {
+            spf_test::ManualClock late_clock;
+            options.clock = &late_clock;
+            options.deadline = late_clock.now() + std::chrono::seconds(10);
+            std::optional<spf::Question> spent_at;
+            const auto picker = [&, pick = spf_test::at_query_number(k)](const spf::Question& question) mutable {
+                if (!pick(question)) return false;
+                spent_at = question;
+                return true;
+            };
+            spf_test::BudgetSpendingResolver resolver(zone, late_clock, picker, Mode::times_out);
+            const spf::Evaluation evaluation = spf::check_identity(request, resolver, options);
+            ASSERT_TRUE(spent_at.has_value());  // the same world asks the same queries
+            ++spent_runs;
+            SCOPED_TRACE("world " + std::to_string(world) + ", budget spent at query " + std::to_string(k) + " (" +
+                         std::string(spf::to_string(spent_at->type)) + " " + spent_at->name + "): " +
+                         std::string(spf::to_string(evaluation.result)) + ", " + evaluation.reason);
+            if (evaluation.result == spf::Result::temperror) continue;
+            EXPECT_EQ(evaluation.result, spf::Result::fail);
+            EXPECT_EQ(evaluation.matched_term, unlimited.matched_term);
+            const auto spent_event = std::find_if(evaluation.trace.begin(), evaluation.trace.end(), [](const auto& event) {
+                return event.kind == spf::TraceEvent::Kind::query &&
+                       event.text.find("no answer by the deadline") != std::string::npos;
+            });
+            ASSERT_NE(spent_event, evaluation.trace.end());
+            EXPECT_TRUE(std::none_of(spent_event, evaluation.trace.end(),
+                                     [](const auto& event) { return event.kind == spf::TraceEvent::Kind::term; }))
+                << "a term was evaluated after the budget was spent";
+            ++spent_in_exp;
+        }
+    }
+    // The worlds asked enough queries to spend the budget at, some of them exp='s.
+    EXPECT_GT(spent_runs, 1000U);
+    EXPECT_GT(spent_in_exp, 10U);
 }
 
 }  // namespace
