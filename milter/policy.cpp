@@ -47,13 +47,6 @@ spf::CheckOptions options_for(const Config& config, const Session& session, cons
     return options;
 }
 
-// The mailbox the identity stands for: the reverse-path, or postmaster@<helo> for
-// the HELO identity and for the null sender (RFC 7208 §2.3, §2.4).
-std::string mailbox_of(spf::Identity identity, const Session& session, const Transaction& transaction) {
-    if (identity == spf::Identity::helo || transaction.reverse_path.null_sender) return "postmaster@" + session.helo;
-    return transaction.reverse_path.address;
-}
-
 Reply reply_for(spf::Result result, Action action, const spf::Evaluation& evaluation, const spf::IpAddress& client) {
     const bool temporary = action == Action::tempfail;
     const std::string domain = SafeText::from(evaluation.domain, SafeText::domain_cap).str();
@@ -89,7 +82,7 @@ Reply reply_for(spf::Result result, Action action, const spf::Evaluation& evalua
 SpfReport report_of(spf::Identity identity, const spf::Evaluation& evaluation, const Session& session,
                     const Transaction& transaction) {
     return SpfReport{identity, evaluation.result,
-                     SafeText::from(mailbox_of(identity, session, transaction), SafeText::mailbox_cap),
+                     SafeText::from(checked_sender(identity, session, transaction), SafeText::mailbox_cap),
                      SafeText::from(evaluation.matched_term), SafeText::from(evaluation.reason)};
 }
 
@@ -141,6 +134,10 @@ std::string receiver_name(const Config& config, const Session& session) {
 std::string authserv_id_of(const Config& config, const Session& session) {
     if (!config.authserv_id.empty()) return config.authserv_id;
     return session.mta_hostname.empty() ? "unknown" : session.mta_hostname;
+}
+
+std::string checked_sender(spf::Identity identity, const Session& session, const Transaction& transaction) {
+    return spf::sender_for(identity, transaction.reverse_path.address, session.helo);
 }
 
 std::string Reply::to_string() const { return code + " " + enhanced_code + " " + text.wire(); }

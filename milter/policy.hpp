@@ -89,6 +89,11 @@ Decision decide(const Config& config, const Session& session, const Transaction&
 bool is_exempt(const Config& config, const ForwardPath& recipient);
 Action action_for_recipient(const Config& config, const Verdict& verdict, const ForwardPath& recipient);
 
+// The <sender> an identity was checked as (spf::sender_for(): postmaster@<helo> for
+// HELO and the null sender, postmaster@domain for "@domain"): what headers and
+// --simulate name.
+std::string checked_sender(spf::Identity identity, const Session& session, const Transaction& transaction);
+
 // receiver / authserv_id, or the MTA's {j}, or "unknown" (RFC 7208 §7.3) when neither is known.
 std::string receiver_name(const Config& config, const Session& session);
 std::string authserv_id_of(const Config& config, const Session& session);

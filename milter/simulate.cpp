@@ -77,9 +77,7 @@ std::string text_evaluation(std::string_view label, const spf::Evaluation& evalu
 }
 
 std::string mailbox_for(spf::Identity identity, const Simulation& simulation) {
-    if (identity == spf::Identity::helo || simulation.transaction.reverse_path.null_sender)
-        return "postmaster@" + simulation.session.helo;
-    return simulation.transaction.reverse_path.address;
+    return checked_sender(identity, simulation.session, simulation.transaction);
 }
 
 std::string action_line(const Simulation& simulation) {

@@ -36,6 +36,23 @@ const Clock& system_clock() {
     return clock;
 }
 
+std::string sender_for(Identity identity, std::string_view mail_from, std::string_view helo) {
+    if (identity == Identity::helo || mail_from.empty()) return "postmaster@" + std::string(helo);
+    if (mail_from.front() == '@') return "postmaster" + std::string(mail_from);
+    return std::string(mail_from);
+}
+
+std::string_view domain_of(std::string_view sender) {
+    const std::size_t at = sender.rfind('@');
+    return at == std::string_view::npos ? sender : sender.substr(at + 1);
+}
+
+std::string local_part_of(std::string_view sender) {
+    const std::size_t at = sender.rfind('@');
+    if (at == std::string_view::npos || at == 0) return "postmaster";
+    return std::string(sender.substr(0, at));
+}
+
 bool is_valid_domain(std::string_view name) {
     if (!name.empty() && name.back() == '.') name.remove_suffix(1);
     if (name.empty() || name.size() > 253) return false;
@@ -98,13 +115,8 @@ bool is_subdomain_of(std::string_view name, std::string_view domain) {
 
 Evaluator::Evaluator(const IpAddress& ip, const std::string& sender, const std::string& helo, Resolver& resolver,
                      const CheckOptions& options)
-    : ip_(ip.unmapped()), sender_(sender), helo_(helo), resolver_(resolver), options_(options),
-      budget_(options.limits) {
-    const std::size_t at = sender_.rfind('@');
-    local_part_ = at == std::string::npos ? std::string() : sender_.substr(0, at);
-    sender_domain_ = at == std::string::npos ? sender_ : sender_.substr(at + 1);
-    if (local_part_.empty()) local_part_ = "postmaster";  // §4.3
-}
+    : ip_(ip.unmapped()), sender_(sender), local_part_(local_part_of(sender)), sender_domain_(domain_of(sender)),
+      helo_(helo), resolver_(resolver), options_(options), budget_(options.limits) {}
 
 void Evaluator::trace(TraceEvent::Kind kind, unsigned depth, std::string text) {
     if (options_.trace) trace_.push_back(TraceEvent{kind, depth, std::move(text)});
@@ -337,12 +349,8 @@ Evaluation check_host(const IpAddress& ip, const std::string& domain, const std:
 }
 
 Evaluation check_identity(const Request& request, Resolver& resolver, const CheckOptions& options) {
-    // §2.3, §2.4: HELO, and the null sender, are checked as postmaster@<helo>.
-    std::string sender = request.mail_from;
-    if (request.identity == Identity::helo || sender.empty()) sender = "postmaster@" + request.helo;
-    const std::size_t at = sender.rfind('@');
-    std::string domain = at == std::string::npos ? sender : sender.substr(at + 1);
-    if (at == 0) sender = "postmaster" + sender;  // §4.3: no local-part
+    const std::string sender = sender_for(request.identity, request.mail_from, request.helo);
+    const std::string domain(domain_of(sender));
     if (!is_valid_domain(domain)) {
         Evaluation evaluation;
         evaluation.domain = domain;

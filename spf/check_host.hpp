@@ -59,9 +59,19 @@ struct Request {
     std::string helo;      // HELO/EHLO argument as given
 };
 
+// §2.3, §2.4, §4.3: the <sender> that check_host() is given for an identity, the
+// one rule for everything that checks or reports it: the reverse-path as given;
+// postmaster@<helo> for Identity::helo and for the null sender (""); and a
+// reverse-path without a local-part ("@example.com") as postmaster@example.com.
+std::string sender_for(Identity identity, std::string_view mail_from, std::string_view helo);
+// The parts of a <sender>, split at its last '@' (a quoted local-part may hold one).
+// A sender without '@' is all domain; an empty local-part reads "postmaster" (§4.3).
+std::string_view domain_of(std::string_view sender);
+std::string local_part_of(std::string_view sender);
+
 // §4.3 + §2.3/§2.4, then check_host(). For Identity::helo the domain is the HELO
 // name and the sender is postmaster@<helo>; for Identity::mailfrom with a null
-// sender, the same (§2.4). An invalid domain (not an FQDN, a domain literal, a
+// sender, the same (§2.4); see sender_for(). An invalid domain (not an FQDN, a domain literal, a
 // label over 63 octets, an empty label) gives Result::none with a reason.
 Evaluation check_identity(const Request& request, Resolver& resolver, const CheckOptions& options);
 

@@ -274,6 +274,22 @@ TEST(Decide, ChecksTheNullSenderAsPostmasterAtTheHeloOnce) {
     EXPECT_NE(results.find("spf=fail smtp.helo=mail.fail.example"), std::string::npos) << results;
 }
 
+TEST(Decide, ReportsASenderWithoutALocalPartAsPostmasterAtItsDomain) {
+    // RFC 7208 §4.3: the <sender> checked is postmaster@pass.example, and the
+    // headers must name the one that was checked.
+    const Decision d = decide(config_from(""), "mail.pass.example", "<@relay.example:@pass.example>");
+    ASSERT_TRUE(d.checks.mailfrom);
+    EXPECT_EQ(d.checks.mailfrom->result, Result::pass);
+    EXPECT_EQ(d.checks.mailfrom->domain, "pass.example");
+    ASSERT_EQ(d.verdict.headers.size(), 3U);
+    const std::string results = milter::unfold(d.verdict.headers[0].value);
+    EXPECT_NE(results.find("domain of postmaster@pass.example designates"), std::string::npos) << results;
+    EXPECT_NE(results.find("smtp.mailfrom=postmaster@pass.example;"), std::string::npos) << results;
+    const std::string received = milter::unfold(d.verdict.headers[1].value);
+    EXPECT_NE(received.find("domain of postmaster@pass.example designates"), std::string::npos) << received;
+    EXPECT_NE(received.find("identity=mailfrom"), std::string::npos) << received;
+}
+
 TEST(Decide, ChecksTheNullSenderWithoutTheHeloCheckToo) {
     const Decision d = decide(config_from("check_helo = no"), "mail.pass.example", "<>");
     EXPECT_FALSE(d.checks.helo);

@@ -72,6 +72,18 @@ TEST(Simulate, PrintsTheHeadersOfAnAcceptedMessage) {
     EXPECT_TRUE(headers.starts_with("Authentication-Results: mx.example.net; spf=pass"));
 }
 
+TEST(Simulate, ShowsASenderWithoutALocalPartAsPostmasterAtItsDomain) {
+    const auto config = config_from("");
+    const Simulation s = run(config, request("192.0.2.25", "mail.example.com", "<@relay.example:@example.com>"));
+    const std::string text = milter::format_text(config, s);
+    EXPECT_NE(text.find("mailfrom identity: pass (matched ip4:192.0.2.0/24 in example.com)\n"
+                        "    sender postmaster@example.com, domain example.com\n"),
+              std::string::npos)
+        << text;
+    const std::string json = milter::format_json(config, s);
+    EXPECT_NE(json.find("\"mailfrom_check\":{\"sender\":\"postmaster@example.com\""), std::string::npos) << json;
+}
+
 TEST(Simulate, ReadsAnEmptyFromAsTheNullSender) {
     const auto config = config_from("");
     const Simulation s = run(config, request("192.0.2.25", "mail.example.com", ""));

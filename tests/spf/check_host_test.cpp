@@ -357,6 +357,32 @@ TEST(CheckIdentity, SubstitutesPostmasterForAMissingLocalPart) {
     EXPECT_EQ(check(resolver, "192.0.2.1", "@example.com").result, Result::pass);
 }
 
+// One rule for the <sender> of each identity: check_identity(), the milter's
+// headers and --simulate all call sender_for().
+TEST(CheckIdentity, DerivesTheSenderAsSections23And24And43Say) {
+    struct Row {
+        spf::Identity identity;
+        const char* mail_from;
+        const char* expected;
+    };
+    const Row rows[] = {
+        {spf::Identity::mailfrom, "alice@example.com", "alice@example.com"},
+        {spf::Identity::mailfrom, "", "postmaster@mail.example.org"},            // §2.4 null sender
+        {spf::Identity::helo, "alice@example.com", "postmaster@mail.example.org"},  // §2.3
+        {spf::Identity::mailfrom, "@example.com", "postmaster@example.com"},      // §4.3 no local-part
+        {spf::Identity::mailfrom, "\"odd@local\"@example.com", "\"odd@local\"@example.com"},
+    };
+    for (const Row& row : rows) {
+        SCOPED_TRACE(row.mail_from);
+        const std::string sender = spf::sender_for(row.identity, row.mail_from, "mail.example.org");
+        EXPECT_EQ(sender, row.expected);
+    }
+    EXPECT_EQ(spf::domain_of("\"odd@local\"@example.com"), "example.com");
+    EXPECT_EQ(spf::local_part_of("\"odd@local\"@example.com"), "\"odd@local\"");
+    EXPECT_EQ(spf::local_part_of("@example.com"), "postmaster");
+    EXPECT_EQ(spf::domain_of("example.com"), "example.com");
+}
+
 class PinnedClock final : public spf::Clock {
 public:
     std::chrono::steady_clock::time_point now() const override { return std::chrono::steady_clock::time_point{}; }
