@@ -1,7 +1,7 @@
 // spf/cli/spf_query.cpp: spf-query, SPF evaluation from the command line.
 //   spf-query --ip 192.0.2.1 --sender user@example.com --helo mail.example.com
 //             [--identity mailfrom|helo] [--dns-server HOST[:PORT]]... [--timeout SECONDS]
-//             [--receiver NAME] [--trace] [--json]
+//             [--query-timeout SECONDS] [--receiver NAME] [--trace] [--json]
 // The first word on stdout is the result; the exit status says it too (see usage).
 #include "spf/check_host.hpp"
 #include "spf/cli/trace_format.hpp"
@@ -19,8 +19,8 @@ using namespace spf;
 
 constexpr const char* usage_line =
     "usage: spf-query --ip ADDRESS --sender ADDRESS --helo NAME [--identity mailfrom|helo]\n"
-    "                 [--dns-server HOST[:PORT]]... [--timeout SECONDS] [--receiver NAME]\n"
-    "                 [--trace] [--json]\n";
+    "                 [--dns-server HOST[:PORT]]... [--timeout SECONDS]\n"
+    "                 [--query-timeout SECONDS] [--receiver NAME] [--trace] [--json]\n";
 
 constexpr const char* help_text =
     "Evaluates the SPF policy (RFC 7208) of a sender for a client address.\n"
@@ -33,6 +33,10 @@ constexpr const char* help_text =
     "  --dns-server S        ask this server (HOST, HOST:PORT, [IPV6]:PORT) instead of the\n"
     "                        servers of /etc/resolv.conf; may be repeated\n"
     "  --timeout SECONDS     time allowed for all DNS lookups of the check (default 20)\n"
+    "  --query-timeout SECONDS\n"
+    "                        time to wait for one server before asking the next (default:\n"
+    "                        options timeout:N of /etc/resolv.conf when its servers are\n"
+    "                        used, else 5)\n"
     "  --receiver NAME       this host's name, for %{r} in explanations (default unknown)\n"
     "  --trace               show every term, DNS query and answer, and the counters\n"
     "  --json                print the evaluation as one JSON object\n"
@@ -45,6 +49,7 @@ struct Arguments {
     Identity identity = Identity::mailfrom;
     std::vector<DnsServer> servers;
     double timeout_seconds = 20;
+    std::optional<double> query_timeout_seconds;
     std::string receiver = "unknown";
     bool trace = false;
     bool json = false;
@@ -107,6 +112,12 @@ std::optional<int> parse(int argc, char** argv, Arguments& arguments) {
             if (error != std::errc{} || end != value.data() + value.size() || arguments.timeout_seconds <= 0 ||
                 arguments.timeout_seconds > 3600)
                 return usage_error("--timeout takes a number of seconds between 0 and 3600, not '" + value + "'");
+        } else if (option == "--query-timeout") {
+            double seconds = 0;
+            const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+            if (error != std::errc{} || end != value.data() + value.size() || seconds < 0.001 || seconds > 60)
+                return usage_error("--query-timeout takes a number of seconds from 0.001 to 60, not '" + value + "'");
+            arguments.query_timeout_seconds = seconds;
         } else {
             return usage_error("unknown option " + option);
         }
@@ -128,7 +139,10 @@ int main(int argc, char** argv) {
     const auto budget = std::chrono::milliseconds(static_cast<std::int64_t>(arguments.timeout_seconds * 1000));
     LdnsOptions ldns_options;
     ldns_options.servers = arguments.servers;
-    ldns_options.query_timeout = std::min(budget, std::chrono::milliseconds(5000));
+    // Each attempt also ends at the check's deadline: only the per-server wait is set here.
+    if (arguments.query_timeout_seconds)
+        ldns_options.query_timeout =
+            std::chrono::milliseconds(static_cast<std::int64_t>(*arguments.query_timeout_seconds * 1000));
     auto created = LdnsResolver::create(ldns_options);
     if (auto* error = std::get_if<std::string>(&created)) {
         std::cerr << "spf-query: " << *error << "\n";
@@ -150,7 +164,7 @@ int main(int argc, char** argv) {
     if (arguments.json) {
         std::cout << cli::format_json(evaluation);
     } else {
-        std::cout << cli::format_summary(evaluation);
+        std::cout << cli::format_summary(evaluation, options.limits);
         if (arguments.trace) std::cout << "trace:\n" << cli::format_trace(evaluation);
     }
     return exit_status(evaluation.result);

@@ -14,22 +14,23 @@ std::string_view kind_name(TraceEvent::Kind kind) {
     return names[static_cast<std::size_t>(kind)];
 }
 
-std::string counters_text(const Evaluation& evaluation) {
+std::string counters_text(const Evaluation& evaluation, const Limits& limits) {
     const Counters& counters = evaluation.counters;
-    return std::to_string(counters.dns_terms) + " DNS-querying terms (limit 10), " + std::to_string(counters.void_lookups) +
-           " void lookups (limit 2), " + std::to_string(counters.dns_queries) + " queries, " +
+    return std::to_string(counters.dns_terms) + " DNS-querying terms (limit " + std::to_string(limits.max_dns_terms) +
+           "), " + std::to_string(counters.void_lookups) + " void lookups (limit " +
+           std::to_string(limits.max_void_lookups) + "), " + std::to_string(counters.dns_queries) + " queries, " +
            std::to_string(evaluation.elapsed_ms) + " ms";
 }
 
 }  // namespace
 
-std::string format_summary(const Evaluation& evaluation) {
+std::string format_summary(const Evaluation& evaluation, const Limits& limits) {
     std::string text(to_string(evaluation.result));
     text += "\n  domain:      " + evaluation.domain;
     text += "\n  reason:      " + evaluation.reason;
     if (!evaluation.matched_term.empty()) text += "\n  term:        " + evaluation.matched_term;
     if (!evaluation.explanation.empty()) text += "\n  explanation: " + evaluation.explanation;
-    text += "\n  lookups:     " + counters_text(evaluation) + "\n";
+    text += "\n  lookups:     " + counters_text(evaluation, limits) + "\n";
     return text;
 }
 

@@ -2,6 +2,7 @@
 // spf-query (and anyone else who prints evaluations).
 #pragma once
 
+#include "spf/check_host.hpp"
 #include "spf/result.hpp"
 
 #include <string>
@@ -9,8 +10,9 @@
 
 namespace spf::cli {
 
-// "fail\n  domain: ...\n  reason: ...\n": the result is the first word.
-std::string format_summary(const Evaluation& evaluation);
+// "fail\n  domain: ...\n  reason: ...\n": the result is the first word. The
+// counters are shown against the limits the check ran with.
+std::string format_summary(const Evaluation& evaluation, const Limits& limits = {});
 // One line per event, indented two spaces per include/redirect level.
 std::string format_trace(const Evaluation& evaluation);
 // One JSON object with every field of the Evaluation (trace only when recorded).

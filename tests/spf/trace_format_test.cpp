@@ -42,6 +42,18 @@ TEST(TraceFormat, StartsTheSummaryWithTheResult) {
     EXPECT_NE(summary.find("term:        -all"), std::string::npos);
 }
 
+TEST(TraceFormat, ShowsTheCountersAgainstTheLimitsOfTheCheck) {
+    const spf::Evaluation evaluation = traced_check("203.0.113.9");
+    const std::string counted = std::to_string(evaluation.counters.dns_terms) + " DNS-querying terms (limit ";
+    EXPECT_NE(spf::cli::format_summary(evaluation).find(counted + "10), "), std::string::npos);
+    spf::Limits limits;
+    limits.max_dns_terms = 7;
+    limits.max_void_lookups = 1;
+    const std::string summary = spf::cli::format_summary(evaluation, limits);
+    EXPECT_NE(summary.find(counted + "7), "), std::string::npos) << summary;
+    EXPECT_NE(summary.find(" void lookups (limit 1), "), std::string::npos) << summary;
+}
+
 TEST(TraceFormat, WritesValidJsonForHostileText) {
     EXPECT_EQ(spf::cli::json_string("a\"b\\c\n\x01\xC3\xA9"), "\"a\\\"b\\\\c\\n\\u0001\\u00c3\\u00a9\"");
     const std::string json = spf::cli::format_json(traced_check("2001:db8::1"));
