@@ -7,6 +7,7 @@
 
 #include "spf/grammar_def.hpp"
 #include "spf/ip_address.hpp"
+#include "spf/text.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -31,12 +32,6 @@ namespace {
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alphanum(char c) { return is_alpha(c) || is_digit(c); }
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view left, std::string_view right) {
-    return left.size() == right.size() &&
-           std::equal(left.begin(), left.end(), right.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
 
 // Text quoted for a message, cut short if long: log lines stay readable.
 std::string quoted(std::string_view text) {
@@ -212,7 +207,7 @@ void check_domain_spec(ErrorSink& sink, Iterator first, Iterator last) {
         }
         // The grammar has matched a macro-string, so "%{" has a letter and a "}".
         if (i + 2 < text.size() && text[i + 1] == '{') {
-            const char letter = lower(text[i + 2]);
+            const char letter = ascii_lower(text[i + 2]);
             if (letter == 'c' || letter == 'r' || letter == 't')
                 fail_at(sink, first + i + 2, "domain-spec",
                         "macro letter " + quoted(std::string_view(&text[i + 2], 1)) +
@@ -367,7 +362,7 @@ std::variant<ast::MacroString, ParseError> parse_explain_string(std::string_view
 }
 
 bool is_spf_record(std::string_view text) {
-    return text.size() >= 6 && grammar::iequals(text.substr(0, 6), "v=spf1") && (text.size() == 6 || text[6] == ' ');
+    return text.size() >= 6 && iequals(text.substr(0, 6), "v=spf1") && (text.size() == 6 || text[6] == ' ');
 }
 
 }  // namespace spf
