@@ -3,7 +3,8 @@
 // other receivers write, so people and tools that read them already know it.
 #include "milter/headers.hpp"
 
-#include <algorithm>
+#include "spf/text.hpp"
+
 #include <cctype>
 
 namespace milter {
@@ -100,7 +101,7 @@ HeaderField authentication_results(const HeaderContext& context, const SpfReport
 }
 
 bool claims_authserv_id(std::string_view value, std::string_view authserv_id) {
-    if (authserv_id.empty()) return false;
+    if (authserv_id.empty() || authserv_id == ".") return false;
     std::size_t i = 0;
     // CFWS (RFC 5322 §3.2.2): blanks, line breaks and (possibly nested) comments.
     int depth = 0;
@@ -128,10 +129,12 @@ bool claims_authserv_id(std::string_view value, std::string_view authserv_id) {
         const std::size_t end = value.find_first_of(" \t\r\n;(", i);
         id = std::string(value.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i));
     }
-    return id.size() == authserv_id.size() &&
-           std::equal(id.begin(), id.end(), authserv_id.begin(), [](char a, char b) {
-               return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-           });
+    // One trailing dot on either side is the same name (an FQDN written absolute).
+    const auto without_dot = [](std::string_view name) {
+        if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+        return name;
+    };
+    return spf::iequals(without_dot(id), without_dot(authserv_id));
 }
 
 std::string fold(std::string_view value, std::size_t name_length) {

@@ -59,8 +59,9 @@ HeaderField authentication_results(const HeaderContext& context, const SpfReport
 std::string result_comment(const SpfReport& report, const spf::IpAddress& client);
 
 // RFC 8601 §5: true if an Authentication-Results value begins (after CFWS) with
-// authserv_id, compared case-insensitively. Such fields claim to be ours and are
-// removed when they arrive from outside.
+// authserv_id, compared case-insensitively (ASCII) and with one trailing dot on
+// either side ignored: "MX.Example.NET." claims "mx.example.net". Such fields
+// claim to be ours and are removed when they arrive from outside.
 bool claims_authserv_id(std::string_view header_value, std::string_view authserv_id);
 
 // Folds a header value at spaces so lines stay within 78 octets where possible

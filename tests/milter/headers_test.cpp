@@ -217,6 +217,19 @@ TEST(AuthservIdMatch, AcceptsAVersionAfterTheId) {
     EXPECT_TRUE(milter::claims_authserv_id("mx.example.net 1; spf=pass", "mx.example.net"));
 }
 
+TEST(AuthservIdMatch, IgnoresOneTrailingDotOnEitherSide) {
+    // An FQDN written absolute is the same name: a forger must not get past by adding the dot.
+    EXPECT_TRUE(milter::claims_authserv_id("mx.example.net.; spf=pass", "mx.example.net"));
+    EXPECT_TRUE(milter::claims_authserv_id("MX.Example.NET. 1; spf=pass", "mx.example.net"));
+    EXPECT_TRUE(milter::claims_authserv_id("\"mx.example.net.\"; spf=pass", "mx.example.net"));
+    EXPECT_TRUE(milter::claims_authserv_id("mx.example.net; spf=pass", "mx.example.net."));
+    EXPECT_TRUE(milter::claims_authserv_id("mx.example.net.; spf=pass", "MX.example.net."));
+    EXPECT_FALSE(milter::claims_authserv_id("mx.example.net..; spf=pass", "mx.example.net"));
+    EXPECT_FALSE(milter::claims_authserv_id("mx.example.ne.; spf=pass", "mx.example.net"));
+    EXPECT_FALSE(milter::claims_authserv_id(".; spf=pass", "."));
+    EXPECT_FALSE(milter::claims_authserv_id("; spf=pass", "."));
+}
+
 TEST(AuthservIdMatch, LeavesOtherIdsAlone) {
     EXPECT_FALSE(milter::claims_authserv_id("other.example; spf=pass", "mx.example.net"));
     EXPECT_FALSE(milter::claims_authserv_id("mx.example.net.evil.example; spf=pass", "mx.example.net"));
