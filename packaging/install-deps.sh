@@ -3,14 +3,16 @@
 #   (no option)  the build dependencies: compiler, CMake, ldns, Boost, libmilter
 #   --test       also what the tests need: GoogleTest, Google Benchmark, yaml-cpp,
 #                the openspf RFC 7208 suite (python3-spf), Postfix, swaks, miltertest,
-#                and a private unpacked Sendmail for the end-to-end tests
+#                clang-format and clang-tidy (the lint tests), and a private
+#                unpacked Sendmail for the end-to-end tests
 # Only Debian packages are installed; nothing else is downloaded.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 
 build_packages="g++ cmake make pkg-config libldns-dev libboost-dev libmilter-dev"
 test_packages="googletest libgtest-dev libgmock-dev libbenchmark-dev libyaml-cpp-dev zlib1g-dev
-  python3 python3-spf postfix sasl2-bin libsasl2-modules iproute2 util-linux procps"
+  python3 python3-spf postfix sasl2-bin libsasl2-modules iproute2 util-linux procps
+  clang-format-14 clang-tidy-14"
 
 packages=$build_packages
 [ "${1:-}" = "--test" ] && packages="$packages $test_packages"

@@ -8,7 +8,8 @@
 // and an explanation, when given, must match exactly.
 //
 //   rfc7208-suite [--mode zone|ldns|both] [--only NAME] [--verbose] FILE...
-// Ends with the line "N passed, M failed"; exit status 0 only when nothing failed.
+// Ends with the line "N passed, M failed"; exit status 0 only when nothing failed
+// and at least one case ran.
 #include "rfc7208-suite/suite_loader.hpp"
 #include "rfc7208-suite/zone_dns_server.hpp"
 #include "spf/check_host.hpp"
@@ -146,6 +147,9 @@ int main(int argc, char** argv) {
         }
         run_file(std::get<std::vector<suite::Scenario>>(loaded), *options, tally, server.get(), ldns.get());
     }
+    // A run that played no case (an empty file, an --only that matches nothing)
+    // proves nothing: it fails, so that a test registered wrongly cannot pass.
+    if (tally.passed + tally.failed == 0) std::cout << "FAIL no case ran\n";
     std::cout << tally.passed << " passed, " << tally.failed << " failed\n";
     return tally.failed == 0 && tally.passed > 0 ? 0 : 1;
 }
