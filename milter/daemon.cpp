@@ -3,8 +3,9 @@
 // libmilter's signal thread receives them); the user looked up (unknown: refuse to
 // start); the resolver built; the socket prepared and bound; its mode and owner
 // set; the pid file written; privileges dropped; the reload thread started; then
-// smfi_main(). SIGHUP reaches us through __wrap_sigwait (signals.hpp): it posts a
-// reload request, and the reload thread rebuilds and swaps the Runtime.
+// smfi_main(). SIGHUP and SIGUSR1 reach us through __wrap_sigwait (signals.hpp):
+// each posts a reload request, and the reload thread rebuilds and swaps the
+// Runtime.
 #include "milter/daemon.hpp"
 
 #include "milter/callbacks.hpp"
@@ -26,8 +27,8 @@ namespace {
 ReloadRequests reload_requests;  // posted by the signal thread, read by the reload thread
 
 void reload_loop(RuntimeHolder& runtimes, const ConfigSource& source, Logger& log) {
-    while (reload_requests.wait()) {
-        log.info("SIGHUP: reloading " + source.path);
+    while (const std::optional<int> signal_number = reload_requests.wait()) {
+        log.info(std::string(signal_name(*signal_number)) + ": reloading " + source.path);
         const ReloadOutcome outcome = runtimes.reload(source, make_ldns_resolver);
         if (!outcome.reloaded) {
             log.error("reload failed, keeping the previous configuration: " + outcome.error);
@@ -127,5 +128,5 @@ int run_daemon(const Options& options, Config config) {
 extern "C" int __real_sigwait(const sigset_t* set, int* signal_number);
 extern "C" int __wrap_sigwait(const sigset_t* set, int* signal_number) {
     return milter::sigwait_passing_reloads(__real_sigwait, set, signal_number,
-                                           [] { milter::reload_requests.post(); });
+                                           [](int reload_signal) { milter::reload_requests.post(reload_signal); });
 }

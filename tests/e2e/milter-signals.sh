@@ -6,6 +6,7 @@
 #   test  SIGHUP reloads the file: a changed key changes what the next
 #         connection gets, while a connection already open keeps the config it
 #         began with; a broken file is reported and the old config kept;
+#         SIGUSR1 (the reload signal of OpenDKIM and OpenDMARC) reloads too;
 #         SIGTERM ends the daemon with exit status 0
 #   post  whatever is still running stopped, by PID
 #
@@ -114,6 +115,18 @@ wait_for_log_line() {
 	return 1
 }
 
+test_reload_on_sigusr1() {
+	write_config "fail_action = reject"
+	local lines_before
+	lines_before=$(wc -l <"$RUN/milter-signals.log")
+	kill -USR1 "$PID"
+	check "SIGUSR1 (OpenDKIM's and OpenDMARC's reload signal) is logged as a reload" \
+		wait_for_log_line "$lines_before" 'SIGUSR1: reloading'
+	check "SIGUSR1 with fail_action = reject: a fail is refused again (550 5.7.23)" \
+		until_mail_reply '^mail: reply 550 5\.7\.23 '
+	check "SIGUSR1: the daemon keeps running" running "$PID"
+}
+
 test_terminate() {
 	local started status timeout_at
 	started=$(date +%s)
@@ -144,5 +157,6 @@ post() {
 trap post EXIT
 pre
 test_reload
+test_reload_on_sigusr1
 test_terminate
 exit 0

@@ -1,6 +1,6 @@
 // tests/milter/daemon_test.cpp: the spf-milter executable itself: exit codes,
-// --check-config, and the signals of a running daemon (SIGHUP reloads, a bad file
-// keeps the old configuration, SIGTERM stops with status 0). The daemon logs to
+// --check-config, and the signals of a running daemon (SIGHUP and SIGUSR1 reload,
+// a bad file keeps the old configuration, SIGTERM stops with status 0). The daemon logs to
 // stderr with -f; the test reads that pipe line by line, so it waits for events,
 // never for a time. The milter protocol itself is tested end to end in tests/e2e.
 #include <gtest/gtest.h>
@@ -155,6 +155,19 @@ TEST_F(Daemon, ReloadsOnSighupKeepsTheOldConfigurationOnErrorAndStopsOnSigterm) 
     EXPECT_EQ(finish(daemon, &log), 0) << log;
     EXPECT_NE(log.find("stopped"), std::string::npos) << log;
     EXPECT_FALSE(std::filesystem::exists(socket_));
+}
+
+TEST_F(Daemon, ReloadsOnSigusr1AsOpenDkimAndOpenDmarcDo) {
+    write_config("");
+    Child daemon = start({"-f", "-c", config_});
+    std::string log;
+    ASSERT_NE(read_until(daemon, "started", &log), "") << log;
+    write_config("fail_action = tempfail\n");
+    kill(daemon.pid, SIGUSR1);
+    EXPECT_NE(read_until(daemon, "reloaded", &log).find("(generation 2)"), std::string::npos) << log;
+    EXPECT_NE(log.find("SIGUSR1: reloading " + config_), std::string::npos) << log;
+    kill(daemon.pid, SIGTERM);
+    EXPECT_EQ(finish(daemon, &log), 0) << log;
 }
 
 TEST_F(Daemon, RefusesToStartOverAFileThatIsNotASocket) {
