@@ -1,11 +1,12 @@
 // milter/daemon.cpp: see daemon.hpp.
 // Start-up order: the log; signals blocked before any thread exists (so only
 // libmilter's signal thread receives them); the user looked up (unknown: refuse to
-// start); the resolver built; the socket prepared and bound; its mode and owner
-// set; the pid file written; privileges dropped; the reload thread started; then
+// start); the resolver built; the socket prepared and bound; its owner set; the
+// pid file written; privileges dropped; the reload thread started; then
 // smfi_main(). SIGHUP and SIGUSR1 reach us through __wrap_sigwait (signals.hpp):
 // each posts a reload request, and the reload thread rebuilds and swaps the
-// Runtime.
+// Runtime. At stop, and after a failed start, the socket and the pid file are
+// removed; what cannot be removed is logged.
 #include "milter/daemon.hpp"
 
 #include "milter/callbacks.hpp"
@@ -45,6 +46,8 @@ void reload_loop(RuntimeHolder& runtimes, const ConfigSource& source, Logger& lo
 
 struct Started {
     std::optional<UserIds> user;
+    bool socket_bound = false;  // a unix socket file of ours exists
+    bool pid_file_written = false;
 };
 
 // Everything before smfi_main() that can fail; returns the exit status or 0.
@@ -60,28 +63,34 @@ int start(const Config& config, Daemon& daemon, Started& started) {
     }
     const bool unix_socket = config.socket.kind == SocketSpec::Kind::unix_path;
     if (unix_socket) {
-        if (auto error = prepare_unix_socket(config.socket.path)) {
+        if (auto error = prepare_unix_socket(config.socket.path, started.user)) {
             log.fatal(*error);
             return exit_failure;
         }
-        umask(0177);  // the socket is born private; set_socket_permissions() opens it up
     }
-    if (auto error = open_milter_socket(daemon, config.socket)) {
-        log.fatal(*error);
+    // A unix socket is born with socket_mode (process.hpp); no thread exists yet
+    // that could create another file under this umask.
+    const mode_t previous_umask = umask(socket_umask(config.socket_mode));
+    auto opened = open_milter_socket(daemon, config.socket);
+    umask(previous_umask);
+    if (opened) {
+        const std::string reason = listen_failure_reason(config.socket);
+        log.fatal(*opened + (reason.empty() ? "" : ": " + reason));
         return exit_failure;
     }
+    started.socket_bound = unix_socket;
     if (unix_socket) {
         if (auto error = set_socket_permissions(config.socket.path, config.socket_mode, started.user)) {
             log.fatal(*error);
             return exit_failure;
         }
     }
-    umask(0022);
     if (!config.pid_file.empty()) {
         if (auto error = write_pid_file(config.pid_file, started.user)) {
             log.fatal(*error);
             return exit_failure;
         }
+        started.pid_file_written = true;
     }
     if (started.user) {
         if (auto error = drop_privileges(*started.user)) {
@@ -90,6 +99,17 @@ int start(const Config& config, Daemon& daemon, Started& started) {
         }
     }
     return exit_ok;
+}
+
+// The files start() made. With `user`, the daemon is no longer root: in a
+// directory it cannot write to, they stay, and the log says so.
+void remove_files(const Config& config, const Started& started, Logger& log) {
+    if (started.pid_file_written) {
+        if (auto error = remove_at_stop(config.pid_file, "pid file")) log.warning(*error);
+    }
+    if (started.socket_bound) {
+        if (auto error = remove_at_stop(config.socket.path, "socket")) log.warning(*error);
+    }
 }
 
 }  // namespace
@@ -106,7 +126,10 @@ int run_daemon(const Options& options, Config config) {
     RuntimeHolder runtimes(std::get<std::shared_ptr<const Runtime>>(std::move(built)));
     Daemon daemon{runtimes, log};
     Started started;
-    if (const int status = start(config, daemon, started); status != exit_ok) return status;
+    if (const int status = start(config, daemon, started); status != exit_ok) {
+        remove_files(config, started, log);
+        return status;
+    }
 
     std::thread reloader(reload_loop, std::ref(runtimes), std::cref(options.config_source), std::ref(log));
     log.info("started " + version_text().substr(0, version_text().size() - 1) + ": " + config.source +
@@ -115,8 +138,7 @@ int run_daemon(const Options& options, Config config) {
     const bool ok = run_milter();
     reload_requests.stop();
     reloader.join();
-    if (!config.pid_file.empty()) unlink(config.pid_file.c_str());
-    if (config.socket.kind == SocketSpec::Kind::unix_path) unlink(config.socket.path.c_str());
+    remove_files(config, started, log);
     log.info(ok ? "stopped" : "stopped after a libmilter failure");
     return ok ? exit_ok : exit_failure;
 }

@@ -1,10 +1,15 @@
 // tests/milter/daemon_test.cpp: the spf-milter executable itself: exit codes,
-// --check-config, and the signals of a running daemon (SIGHUP and SIGUSR1 reload,
-// a bad file keeps the old configuration, SIGTERM stops with status 0). The daemon logs to
-// stderr with -f; the test reads that pipe line by line, so it waits for events,
-// never for a time. The milter protocol itself is tested end to end in tests/e2e.
+// --check-config, the signals of a running daemon (SIGHUP and SIGUSR1 reload, a
+// bad file keeps the old configuration, SIGTERM stops with status 0), and start-up
+// failures that must say why (a busy port, a symbolic link at the pid file). The
+// daemon logs to stderr with -f; the test reads that pipe line by line, so it waits
+// for events, never for a time. The milter protocol itself is tested end to end in
+// tests/e2e.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -168,6 +173,48 @@ TEST_F(Daemon, ReloadsOnSigusr1AsOpenDkimAndOpenDmarcDo) {
     EXPECT_NE(log.find("SIGUSR1: reloading " + config_), std::string::npos) << log;
     kill(daemon.pid, SIGTERM);
     EXPECT_EQ(finish(daemon, &log), 0) << log;
+}
+
+TEST_F(Daemon, SaysWhyItCannotListen) {
+    // libmilter's smfi_opensocket() reports only that it failed.
+    const int busy = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(busy, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(busy, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    ASSERT_EQ(listen(busy, 1), 0);
+    socklen_t length = sizeof address;
+    ASSERT_EQ(getsockname(busy, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    const std::string socket = "inet:" + std::to_string(ntohs(address.sin_port)) + "@127.0.0.1";
+
+    write_config("");
+    std::string output;
+    EXPECT_EQ(run({"-f", "-c", config_, "-p", socket}, &output), 1);
+    close(busy);
+    EXPECT_NE(output.find("fatal: cannot listen on " + socket + ": Address already in use"), std::string::npos)
+        << output;
+}
+
+TEST_F(Daemon, RefusesASymbolicLinkAtThePidFileAndLeavesItsTargetAlone) {
+    const auto target = directory_ / "precious";
+    std::ofstream(target) << "precious\n";
+    const std::string pid_file = (directory_ / "spf-milter.pid").string();
+    std::filesystem::create_symlink(target, pid_file);
+    write_config("pid_file = " + pid_file + "\n");
+    Child daemon = start({"-f", "-c", config_});
+    std::string log;
+    std::string line;
+    do line = read_until(daemon, "spf-milter[", &log);
+    while (!line.empty() && line.find("started") == std::string::npos && line.find("fatal") == std::string::npos);
+    if (line.find("started") != std::string::npos) kill(daemon.pid, SIGTERM);
+    EXPECT_EQ(finish(daemon, &log), 1) << log;
+    EXPECT_NE(log.find("fatal: pid file " + pid_file + " is a symbolic link; not following it"), std::string::npos)
+        << log;
+    std::ifstream file(target);
+    std::string content;
+    std::getline(file, content);
+    EXPECT_EQ(content, "precious");
 }
 
 TEST_F(Daemon, RefusesToStartOverAFileThatIsNotASocket) {
