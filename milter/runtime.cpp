@@ -32,7 +32,12 @@ RuntimeHolder::RuntimeHolder(std::shared_ptr<const Runtime> initial) : current_(
 
 ReloadOutcome RuntimeHolder::reload(const ConfigSource& source, const ResolverFactory& factory) {
     ReloadOutcome outcome;
-    ConfigResult loaded = load_config(source);
+    // Without -c a missing default file means the built-in defaults, but only at
+    // start: a reload that cannot read the file keeps what runs, as with -c. (The
+    // defaults reject where the file may have said tempfail.)
+    ConfigSource required = source;
+    required.path_given = true;
+    ConfigResult loaded = load_config(required);
     if (auto* error = std::get_if<ConfigError>(&loaded)) {
         outcome.error = error->to_string();
         return outcome;

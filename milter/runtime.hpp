@@ -46,7 +46,9 @@ public:
 
     std::shared_ptr<const Runtime> current() const { return current_.load(); }
 
-    // Reads source again, validates, builds the resolver, swaps. Nothing changes on error.
+    // Reads source again, validates, builds the resolver, swaps. Nothing changes on
+    // error, and a missing file is an error even without -c (source.path_given
+    // false), where at start it would mean the built-in defaults.
     ReloadOutcome reload(const ConfigSource& source, const ResolverFactory& factory);
 
 private:

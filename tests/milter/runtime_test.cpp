@@ -78,6 +78,22 @@ TEST_F(Reload, KeepsTheOldConfigurationWhenTheFileIsGone) {
     EXPECT_EQ(holder_->current(), before);
 }
 
+TEST_F(Reload, KeepsTheOldConfigurationWhenTheDefaultFileIsGone) {
+    // Without -c (as the shipped unit runs) a missing default file means the
+    // built-in defaults at start; at a reload it must not: a site with
+    // fail_action = tempfail would start refusing with 550 after a SIGHUP.
+    source_.path_given = false;
+    write("fail_action = tempfail\n");
+    ASSERT_TRUE(holder_->reload(source_, factory_.function()).reloaded);
+    const auto before = holder_->current();
+    std::filesystem::remove(path_);
+    const auto outcome = holder_->reload(source_, factory_.function());
+    EXPECT_FALSE(outcome.reloaded);
+    EXPECT_EQ(outcome.error, source_.path + ": cannot open: No such file or directory");
+    EXPECT_EQ(holder_->current(), before);
+    EXPECT_EQ(holder_->current()->config.fail_action, milter::Action::tempfail);
+}
+
 TEST_F(Reload, KeepsTheOldConfigurationWhenTheResolverCannotBeBuilt) {
     const auto before = holder_->current();
     write("fail_action = accept\n");
