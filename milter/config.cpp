@@ -7,6 +7,7 @@
 #include "milter/config.hpp"
 
 #include "milter/config_keys.hpp"
+#include "spf/text.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -22,12 +23,6 @@
 namespace milter {
 
 namespace {
-
-std::string_view trimmed(std::string_view text) {
-    const std::size_t first = text.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
-}
 
 // Levenshtein distance, for "did you mean" on unknown keys.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -180,7 +175,7 @@ ConfigResult parse_config(std::string_view text, std::string_view file_name) {
     while (!text.empty()) {
         ++line_number;
         const std::size_t newline = text.find('\n');
-        const std::string_view line = trimmed(text.substr(0, newline));
+        const std::string_view line = spf::trimmed(text.substr(0, newline));
         text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
         if (line.empty() || line.front() == '#') continue;
 
@@ -188,7 +183,7 @@ ConfigResult parse_config(std::string_view text, std::string_view file_name) {
             return ConfigError{std::string(file_name), line_number, std::string(key), std::move(message)};
         };
         const std::size_t equals = line.find('=');
-        const std::string_view key = trimmed(line.substr(0, equals));
+        const std::string_view key = spf::trimmed(line.substr(0, equals));
         if (equals == std::string_view::npos)
             return error(key.substr(0, key.find_first_of(" \t")), "expected 'key = value'");
         if (key.empty()) return error("", "no key before '='");
@@ -197,7 +192,7 @@ ConfigResult parse_config(std::string_view text, std::string_view file_name) {
         if (const auto first = seen.find(key); first != seen.end())
             return error(key, "given twice (first on line " + std::to_string(first->second) + ")");
         seen.emplace(key, line_number);
-        if (std::string message = spec->apply(config, trimmed(line.substr(equals + 1))); !message.empty())
+        if (std::string message = spec->apply(config, spf::trimmed(line.substr(equals + 1))); !message.empty())
             return error(key, std::move(message));
     }
     return config;

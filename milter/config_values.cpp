@@ -2,6 +2,7 @@
 #include "milter/config_values.hpp"
 
 #include "spf/grammar.hpp"
+#include "spf/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,12 +11,6 @@
 namespace milter {
 
 namespace {
-
-std::string_view trimmed(std::string_view text) {
-    const std::size_t first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
 
 std::string quoted(std::string_view value) { return "'" + std::string(value) + "'"; }
 
@@ -58,7 +53,7 @@ std::vector<std::string_view> split_list(std::string_view value) {
     std::vector<std::string_view> items;
     while (true) {
         const std::size_t comma = value.find(',');
-        const std::string_view item = trimmed(value.substr(0, comma));
+        const std::string_view item = spf::trimmed(value.substr(0, comma));
         if (!item.empty()) items.push_back(item);
         if (comma == std::string_view::npos) break;
         value.remove_prefix(comma + 1);

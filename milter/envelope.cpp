@@ -8,16 +8,11 @@
 // below skips quoted text (with its backslash escapes) when it looks for them.
 #include "milter/envelope.hpp"
 
+#include "spf/text.hpp"
+
 namespace milter {
 
 namespace {
-
-std::string_view trimmed(std::string_view text) {
-    const std::size_t first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) return {};
-    const std::size_t last = text.find_last_not_of(" \t");
-    return text.substr(first, last - first + 1);
-}
 
 // Positions of the characters of text that are outside quoted-strings.
 template <class Visit>
@@ -67,7 +62,7 @@ std::size_t last_unquoted_at(std::string_view mailbox) {
 template <class Path>
 Path split_path(std::string_view argument) {
     Path path;
-    path.address = std::string(strip_source_route(trimmed(strip_brackets(trimmed(argument)))));
+    path.address = std::string(strip_source_route(spf::trimmed(strip_brackets(spf::trimmed(argument)))));
     const std::size_t at = last_unquoted_at(path.address);
     if (at == std::string::npos) {
         path.local_part = path.address;

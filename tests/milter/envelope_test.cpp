@@ -35,6 +35,20 @@ TEST(ReversePath, IgnoresBlanksAroundThePath) {
     EXPECT_EQ(parse_reverse_path("  <alice@example.com> ").address, "alice@example.com");
 }
 
+TEST(ReversePath, IgnoresTabsAndBlanksInsideAndOutsideTheBrackets) {
+    const auto path = parse_reverse_path("\t< alice@example.com\t>\t");
+    EXPECT_EQ(path.address, "alice@example.com");
+    EXPECT_EQ(path.domain, "example.com");
+    EXPECT_TRUE(parse_reverse_path("\t<\t>\t").null_sender);
+}
+
+TEST(ReversePath, KeepsBlanksInsideTheAddress) {
+    // Only the ends are trimmed; what is between is the MTA's business.
+    const auto path = parse_reverse_path("<alice@example.com x>");
+    EXPECT_EQ(path.address, "alice@example.com x");
+    EXPECT_EQ(path.domain, "example.com x");
+}
+
 TEST(ReversePath, DropsASourceRoute) {
     // RFC 5321 §4.1.2 A-d-l, to be ignored per Appendix C.
     const auto path = parse_reverse_path("<@relay1.example,@relay2.example:alice@example.com>");
