@@ -19,8 +19,8 @@ using Bytes = std::vector<std::uint8_t>;
 using Mode = Behaviour::Mode;
 
 constexpr std::size_t header_size = 12;
-constexpr std::size_t max_message = 65535;     // RFC 1035 §4.2.2: a two-octet length over TCP
-constexpr std::size_t rr_fixed_size = 10;      // type, class, TTL, RDLENGTH
+constexpr std::size_t max_message = 65535;  // RFC 1035 §4.2.2: a two-octet length over TCP
+constexpr std::size_t rr_fixed_size = 10;   // type, class, TTL, RDLENGTH
 constexpr std::uint16_t class_in = 1;
 constexpr std::uint16_t type_cname = 5;
 constexpr std::uint16_t type_txt = 16;
@@ -173,9 +173,11 @@ Message honest_message(const QueryHeader& query, const ZoneLookup& lookup, std::
     message.rcode = rcode_of(lookup.status);
     message.question = question_for(query.name, query.type);
     if (lookup.status == DnsStatus::server_failure || lookup.status == DnsStatus::timeout) return message;
-    for (const auto& [owner, target] : lookup.cnames) message.answers.push_back({name_wire(owner), type_cname, 300, name_wire(target)});
+    for (const auto& [owner, target] : lookup.cnames)
+        message.answers.push_back({name_wire(owner), type_cname, 300, name_wire(target)});
     for (const ZoneRecord* record : lookup.records)
-        if (std::optional<Rr> rr = record_rr(lookup.owner, *record, txt_octets)) message.answers.push_back(std::move(*rr));
+        if (std::optional<Rr> rr = record_rr(lookup.owner, *record, txt_octets))
+            message.answers.push_back(std::move(*rr));
     return message;
 }
 
@@ -211,7 +213,7 @@ Rr filler(const QueryHeader& query, std::size_t i) {
 void pad_to_maximum(Message& message, const QueryHeader& query) {
     const Bytes owner = name_wire(query.name);
     const std::size_t overhead = owner.size() + rr_fixed_size;
-    const std::size_t smallest = overhead + 1;          // one empty string
+    const std::size_t smallest = overhead + 1;  // one empty string
     const std::size_t largest = overhead + 200 * 256;
     std::size_t left = max_message - std::min(max_message, message.size());
     while (left >= smallest) {
@@ -245,9 +247,9 @@ Bytes garbage(const Message& honest) {
 // there are no records); the header still counts what is missing.
 Bytes cut_short(const Message& message) {
     const Bytes whole = to_wire(message);
-    const std::size_t last_start =
-        message.answers.empty() ? header_size : whole.size() - message.answers.back().size();
-    return Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(last_start + (whole.size() - last_start) / 2));
+    const std::size_t last_start = message.answers.empty() ? header_size : whole.size() - message.answers.back().size();
+    return Bytes(whole.begin(),
+                 whole.begin() + static_cast<std::ptrdiff_t>(last_start + (whole.size() - last_start) / 2));
 }
 
 Bytes pointer_to(std::size_t offset) {
@@ -284,7 +286,8 @@ std::string other_name(std::string_view asked) {
 
 Transmission hostile_reply(const QueryHeader& query, const ZoneLookup& lookup, const Behaviour& behaviour, bool udp,
                            std::size_t udp_limit) {
-    const std::size_t txt_octets = behaviour.mode == Mode::many_strings ? std::clamp<std::size_t>(behaviour.count, 1, 255) : 255;
+    const std::size_t txt_octets =
+        behaviour.mode == Mode::many_strings ? std::clamp<std::size_t>(behaviour.count, 1, 255) : 255;
     Message message = honest_message(query, lookup, txt_octets);
     const Bytes ask_over_tcp = truncated_flag_only(message);
 

@@ -61,8 +61,8 @@ constexpr std::uint32_t cname_ttl = 300;
 
 using posix::error_text;
 using posix::Fd;
-using posix::SocketAddress;
 using posix::socket_address;
+using posix::SocketAddress;
 
 // ---- building answers ---------------------------------------------------------
 
@@ -254,14 +254,14 @@ std::string lower_case(std::string_view name) {
 using Behaviours = std::map<std::string, Behaviour>;  // by lower-case name
 
 // The whole of answering one message: what to send, or nothing.
-Transmission respond(std::span<const std::uint8_t> message, const Zone& zone, const Behaviours& behaviours,
-                     bool udp) {
+Transmission respond(std::span<const std::uint8_t> message, const Zone& zone, const Behaviours& behaviours, bool udp) {
     if (message.size() < header_size || (message[2] & 0x80) != 0) return {};  // never answer replies
     ldns_pkt* parsed = nullptr;
     const ldns_status status = ldns_wire2pkt(&parsed, message.data(), message.size());
     const PacketPtr query(parsed, ldns_pkt_free);
     if (status != LDNS_STATUS_OK || !query) return send_now(header_reply(message, LDNS_RCODE_FORMERR));
-    if (ldns_pkt_get_opcode(query.get()) != LDNS_PACKET_QUERY) return send_now(header_reply(message, LDNS_RCODE_NOTIMPL));
+    if (ldns_pkt_get_opcode(query.get()) != LDNS_PACKET_QUERY)
+        return send_now(header_reply(message, LDNS_RCODE_NOTIMPL));
     if (ldns_pkt_qdcount(query.get()) != 1 || ldns_rr_list_rr_count(ldns_pkt_question(query.get())) != 1)
         return send_now(header_reply(message, LDNS_RCODE_FORMERR));
 
