@@ -2,6 +2,7 @@
 // No ldns type appears here: ldns_resolver.cpp is the only file that includes <ldns/ldns.h>.
 #pragma once
 
+#include "spf/dns_reply.hpp"  // answer_from_reply(), the one reply -> Answer mapping
 #include "spf/resolver.hpp"
 
 #include <chrono>
@@ -22,19 +23,20 @@ struct DnsServer {
 std::variant<DnsServer, std::string> parse_dns_server(std::string_view text);
 
 struct LdnsOptions {
-    std::vector<DnsServer> servers;  // empty: the system's /etc/resolv.conf
-    std::string resolv_conf = "/etc/resolv.conf";
-    std::chrono::milliseconds query_timeout{5000};  // per query, per server attempt
-    unsigned retries = 1;                           // extra UDP attempts per server
-    bool edns0 = true;                              // advertise a 1232-byte UDP payload
-};
+    static constexpr std::chrono::milliseconds default_query_timeout{5000};
+    static constexpr unsigned default_retries = 1;
 
-// The one mapping from a reply (wire form) to an Answer: malformed or truncated ->
-// server_failure; NOERROR with records of the asked type (owned by the name or a
-// CNAME target chained from it in the answer section) -> ok, without them ->
-// no_data; NXDOMAIN -> nxdomain; any other rcode -> server_failure. server names
-// the sender in Answer::detail. Public so that its table test needs no network.
-Answer answer_from_reply(std::span<const std::uint8_t> reply, const Question& question, std::string_view server);
+    std::vector<DnsServer> servers;  // empty: the servers of resolv_conf, with its options
+    std::string resolv_conf = "/etc/resolv.conf";
+    // Per query, per server attempt. Unset: resolv.conf's `timeout:` when its
+    // servers are used (resolv_conf.hpp), else default_query_timeout.
+    std::optional<std::chrono::milliseconds> query_timeout;
+    // Extra UDP rounds over the servers. Unset: resolv.conf's `attempts:` - 1
+    // when its servers are used, else default_retries.
+    std::optional<unsigned> retries;
+    bool rotate = false;  // start each question at the next server; resolv.conf's `rotate` sets it too
+    bool edns0 = true;    // advertise a 1232-byte UDP payload
+};
 
 class LdnsResolver final : public Resolver {
 public:
@@ -48,6 +50,7 @@ public:
     // is retried over TCP.
     Answer resolve(const Question& question, Deadline deadline) override;
 
+    // As used: the servers, timeout and retries filled in from resolv.conf or the defaults.
     const LdnsOptions& options() const;
 
 private:

@@ -1,5 +1,5 @@
 // tests/spf/ldns_resolver_test.cpp: LdnsResolver against the loopback ZoneDnsServer,
-// parse_dns_server(), and the reply -> Answer mapping as a table of packets.
+// and parse_dns_server(); the reply -> Answer mapping is tested in dns_reply_test.cpp.
 // Every test starts its own server on 127.0.0.1 (port 0: any free one) with the
 // zone it states, and asks it through a real LdnsResolver.
 #include "spf/ldns_resolver.hpp"
@@ -10,12 +10,14 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -377,6 +379,230 @@ TEST(LdnsResolverCreate, ReadsTheNameserversOfResolvConf) {
     std::remove(path.c_str());
 }
 
+TEST(LdnsResolverCreate, TakesTheOptionsOfResolvConfUnlessGiven) {
+    const std::string path = ::testing::TempDir() + "ldns_resolver_test_options.conf";
+    std::ofstream(path) << "nameserver 192.0.2.53\noptions timeout:2 attempts:4 rotate\n";
+    const auto used = [&](LdnsOptions options) {
+        options.resolv_conf = path;
+        auto created = LdnsResolver::create(options);
+        EXPECT_TRUE(std::holds_alternative<std::unique_ptr<LdnsResolver>>(created));
+        return std::get<std::unique_ptr<LdnsResolver>>(std::move(created))->options();
+    };
+    const LdnsOptions from_file = used({});
+    EXPECT_EQ(from_file.query_timeout, milliseconds(2000));
+    EXPECT_EQ(from_file.retries, 3U);
+    EXPECT_TRUE(from_file.rotate);
+
+    LdnsOptions explicit_timing;
+    explicit_timing.query_timeout = milliseconds(700);
+    explicit_timing.retries = 0;
+    const LdnsOptions explicit_used = used(explicit_timing);
+    EXPECT_EQ(explicit_used.query_timeout, milliseconds(700));
+    EXPECT_EQ(explicit_used.retries, 0U);
+
+    // Servers given explicitly: resolv.conf is not read at all.
+    LdnsOptions explicit_servers;
+    explicit_servers.servers = {DnsServer{"192.0.2.1", 53}};
+    const LdnsOptions servers_used = used(explicit_servers);
+    EXPECT_EQ(servers_used.query_timeout, LdnsOptions::default_query_timeout);
+    EXPECT_EQ(servers_used.retries, LdnsOptions::default_retries);
+    EXPECT_FALSE(servers_used.rotate);
+    std::remove(path.c_str());
+}
+
+// resolv.conf names servers without a port: these tests need port 53 on
+// loopback addresses of their own, so root (as in CI); skipped otherwise.
+class SilentPort53 {
+public:
+    explicit SilentPort53(const char* address) {
+        fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_in where{};
+        where.sin_family = AF_INET;
+        where.sin_port = htons(53);
+        ::inet_pton(AF_INET, address, &where.sin_addr);
+        bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&where), sizeof where) == 0;
+    }
+    ~SilentPort53() { ::close(fd_); }
+    bool bound() const { return bound_; }
+    // Datagrams received so far (read without blocking).
+    int drain() {
+        std::uint8_t buffer[512];
+        while (::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT) > 0) ++received_;
+        return received_;
+    }
+
+private:
+    int fd_ = -1;
+    bool bound_ = false;
+    int received_ = 0;
+};
+
+TEST(LdnsResolverResolvConf, WaitsTimeoutForEachOfItsAttempts) {
+    SilentPort53 silent("127.0.0.2");
+    if (!silent.bound()) GTEST_SKIP() << "cannot bind 127.0.0.2:53 (not root?)";
+    const std::string path = ::testing::TempDir() + "ldns_resolver_test_silent.conf";
+    std::ofstream(path) << "nameserver 127.0.0.2\noptions timeout:1 attempts:3\n";
+    LdnsOptions options;
+    options.resolv_conf = path;
+    auto created = LdnsResolver::create(options);
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<LdnsResolver>>(created));
+    const auto start = std::chrono::steady_clock::now();
+    const Answer answer = std::get<std::unique_ptr<LdnsResolver>>(created)->resolve({"example.com", RrType::txt},
+                                                                                   no_deadline);
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(answer.status, DnsStatus::timeout);
+    EXPECT_EQ(silent.drain(), 3) << "attempts:3 is three queries";
+    // A lower bound only: three waits of timeout:1 cannot take less than 3 s.
+    EXPECT_GE(elapsed, std::chrono::milliseconds(2990));
+    std::remove(path.c_str());
+}
+
+TEST(LdnsResolverResolvConf, RotateSpreadsQuestionsOverTheServers) {
+    std::unique_ptr<ZoneDnsServer> first, second;
+    try {
+        first = std::make_unique<ZoneDnsServer>(zone_of("example.com TXT \"v=spf1 -all\"\n"), "127.0.0.2", 53);
+        second = std::make_unique<ZoneDnsServer>(zone_of("example.com TXT \"v=spf1 -all\"\n"), "127.0.0.3", 53);
+    } catch (const std::exception& error) {
+        GTEST_SKIP() << "cannot serve on port 53 of 127.0.0.2 and .3: " << error.what();
+    }
+    const std::string path = ::testing::TempDir() + "ldns_resolver_test_rotate.conf";
+    const auto asked = [&](const char* options_line) {
+        std::ofstream(path) << "nameserver 127.0.0.2\nnameserver 127.0.0.3\n" << options_line << "\n";
+        LdnsOptions options;
+        options.resolv_conf = path;
+        auto created = LdnsResolver::create(options);
+        EXPECT_TRUE(std::holds_alternative<std::unique_ptr<LdnsResolver>>(created));
+        auto& resolver = *std::get<std::unique_ptr<LdnsResolver>>(created);
+        const std::uint64_t before_first = first->queries_received(), before_second = second->queries_received();
+        for (int i = 0; i < 4; ++i) EXPECT_EQ(resolver.resolve({"example.com", RrType::txt}, no_deadline).status,
+                                              DnsStatus::ok);
+        return std::pair{first->queries_received() - before_first, second->queries_received() - before_second};
+    };
+    EXPECT_EQ(asked(""), (std::pair<std::uint64_t, std::uint64_t>{4, 0}));
+    EXPECT_EQ(asked("options rotate"), (std::pair<std::uint64_t, std::uint64_t>{2, 2}));
+    std::remove(path.c_str());
+}
+
+// ---- forged replies -----------------------------------------------------------------------
+
+// A UDP server that answers one query with the datagrams `reply` makes of it.
+class ScriptedUdpServer {
+public:
+    using Script = std::function<std::vector<std::vector<std::uint8_t>>(const std::vector<std::uint8_t>& query)>;
+    explicit ScriptedUdpServer(Script script) : script_(std::move(script)) {
+        fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_in where{};
+        where.sin_family = AF_INET;
+        where.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&where), sizeof where);
+        socklen_t length = sizeof where;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&where), &length);
+        port_ = ntohs(where.sin_port);
+        thread_ = std::thread([this] { serve_one(); });
+    }
+    ~ScriptedUdpServer() {
+        ::shutdown(fd_, SHUT_RDWR);
+        thread_.join();
+        ::close(fd_);
+    }
+    std::uint16_t port() const { return port_; }
+
+private:
+    void serve_one() {
+        std::vector<std::uint8_t> query(4096);
+        sockaddr_storage from{};
+        socklen_t length = sizeof from;
+        const ssize_t got = ::recvfrom(fd_, query.data(), query.size(), 0, reinterpret_cast<sockaddr*>(&from), &length);
+        if (got <= 0) return;
+        query.resize(static_cast<std::size_t>(got));
+        for (const auto& datagram : script_(query))
+            ::sendto(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&from), length);
+    }
+    Script script_;
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+    std::thread thread_;
+};
+
+// A reply to `query` (its ID and question), with one TXT record owned by the
+// question's name (a pointer to it), and the header changes a forger makes.
+struct Forgery {
+    bool keep_question = true;
+    int id_delta = 0;
+    std::string question_name;  // another name in the question, if not empty
+};
+
+std::vector<std::uint8_t> reply_to(const std::vector<std::uint8_t>& query, const std::string& text,
+                                   const Forgery& forgery = {}) {
+    std::size_t end = 12;
+    while (query[end] != 0) end += query[end] + 1u;
+    end += 5;  // the root label, type, class
+    std::vector<std::uint8_t> reply(query.begin(), query.begin() + 12);
+    const unsigned id = ((unsigned{reply[0]} << 8 | reply[1]) + static_cast<unsigned>(forgery.id_delta)) & 0xffff;
+    reply[0] = static_cast<std::uint8_t>(id >> 8);
+    reply[1] = static_cast<std::uint8_t>(id);
+    reply[2] = 0x84;  // QR, AA
+    reply[3] = 0;
+    reply[4] = 0;
+    reply[5] = forgery.keep_question ? 1 : 0;
+    reply[6] = 0;
+    reply[7] = 1;  // one answer
+    reply[8] = reply[9] = reply[10] = reply[11] = 0;
+    std::vector<std::uint8_t> owner;
+    if (!forgery.keep_question) {
+        owner.assign(query.begin() + 12, query.begin() + static_cast<std::ptrdiff_t>(end) - 4);
+    } else if (!forgery.question_name.empty()) {
+        for (char c : std::string("\x05other\x07example")) reply.push_back(static_cast<std::uint8_t>(c));
+        reply.push_back(0);
+        const auto type_and_class = query.begin() + static_cast<std::ptrdiff_t>(end) - 4;
+        reply.insert(reply.end(), type_and_class, type_and_class + 4);
+        owner.assign(query.begin() + 12, query.begin() + static_cast<std::ptrdiff_t>(end) - 4);
+    } else {
+        reply.insert(reply.end(), query.begin() + 12, query.begin() + static_cast<std::ptrdiff_t>(end));
+        owner = {0xc0, 0x0c};
+    }
+    reply.insert(reply.end(), owner.begin(), owner.end());
+    for (int octet : {0, 16, 0, 1, 0, 0, 1, 44}) reply.push_back(static_cast<std::uint8_t>(octet));
+    reply.push_back(0);
+    reply.push_back(static_cast<std::uint8_t>(text.size() + 1));
+    reply.push_back(static_cast<std::uint8_t>(text.size()));
+    reply.insert(reply.end(), text.begin(), text.end());
+    return reply;
+}
+
+TEST(LdnsResolver, DropsForgedDatagramsAndWaitsForTheReply) {
+    ScriptedUdpServer server([](const std::vector<std::uint8_t>& query) {
+        Forgery no_question;
+        no_question.keep_question = false;
+        Forgery other_name;
+        other_name.question_name = "other.example";
+        Forgery other_id;
+        other_id.id_delta = 1;
+        return std::vector<std::vector<std::uint8_t>>{
+            reply_to(query, "v=spf1 +all", no_question),
+            reply_to(query, "v=spf1 +all", other_name),
+            reply_to(query, "v=spf1 +all", other_id),
+            reply_to(query, "v=spf1 -all"),
+        };
+    });
+    auto resolver = resolver_for({DnsServer{"127.0.0.1", server.port()}}, milliseconds{2000}, 0);
+    const Answer answer = resolver->resolve({"example.com", RrType::txt}, no_deadline);
+    EXPECT_EQ(answer.status, DnsStatus::ok) << answer.detail;
+    EXPECT_EQ(answer.texts, std::vector<std::string>{"v=spf1 -all"});
+}
+
+TEST(LdnsResolver, TimesOutWhenOnlyForgedDatagramsArrive) {
+    ScriptedUdpServer server([](const std::vector<std::uint8_t>& query) {
+        Forgery no_question;
+        no_question.keep_question = false;
+        return std::vector<std::vector<std::uint8_t>>{reply_to(query, "v=spf1 +all", no_question)};
+    });
+    auto resolver = resolver_for({DnsServer{"127.0.0.1", server.port()}}, milliseconds{300}, 0);
+    const Answer answer = resolver->resolve({"example.com", RrType::txt}, no_deadline);
+    EXPECT_EQ(answer.status, DnsStatus::timeout) << answer.detail;
+    EXPECT_TRUE(answer.texts.empty());
+}
+
 TEST(LdnsResolverCreate, ExplainsWhyItHasNoServer) {
     const std::string path = ::testing::TempDir() + "ldns_resolver_test_empty.conf";
     std::ofstream(path) << "search example.com\n";
@@ -455,147 +681,6 @@ TEST(ParseDnsServer, ExplainsWhatIsWrong) {
         ASSERT_TRUE(std::holds_alternative<std::string>(parsed));
         EXPECT_EQ(std::get<std::string>(parsed), row.error);
     }
-}
-
-// ---- the reply mapping, packet by packet --------------------------------------------------
-
-using PacketPtr = std::unique_ptr<ldns_pkt, decltype(&ldns_pkt_free)>;
-
-// A reply to "example.com TXT" with the given rcode, flags and answer records
-// (in presentation form), in wire form.
-std::vector<std::uint8_t> reply_wire(ldns_pkt_rcode rcode, bool truncated, const std::vector<std::string>& answers) {
-    PacketPtr packet(ldns_pkt_new(), ldns_pkt_free);
-    ldns_pkt_set_qr(packet.get(), true);
-    ldns_pkt_set_rcode(packet.get(), static_cast<std::uint8_t>(rcode));
-    ldns_pkt_set_tc(packet.get(), truncated);
-    for (const std::string& text : answers) {
-        ldns_rr* rr = nullptr;
-        EXPECT_EQ(ldns_rr_new_frm_str(&rr, text.c_str(), 300, nullptr, nullptr), LDNS_STATUS_OK) << text;
-        ldns_pkt_push_rr(packet.get(), LDNS_SECTION_ANSWER, rr);
-    }
-    std::uint8_t* bytes = nullptr;
-    std::size_t size = 0;
-    EXPECT_EQ(ldns_pkt2wire(&bytes, packet.get(), &size), LDNS_STATUS_OK);
-    const std::unique_ptr<std::uint8_t, decltype([](std::uint8_t* p) { std::free(p); })> owned(bytes);
-    return {owned.get(), owned.get() + size};
-}
-
-TEST(AnswerFromReply, MapsEveryKindOfReplyToItsStatus) {
-    const std::string spf = "example.com. IN TXT \"v=spf1 -all\"";
-    struct Row {
-        const char* name;
-        std::vector<std::uint8_t> reply;
-        DnsStatus status;
-        std::vector<std::string> texts;
-        const char* detail;
-    };
-    const Row rows[] = {
-        {"NOERROR with the records",
-         reply_wire(LDNS_RCODE_NOERROR, false, {spf}),
-         DnsStatus::ok,
-         {"v=spf1 -all"},
-         "answer from 192.0.2.53:53"},
-        {"NOERROR without them",
-         reply_wire(LDNS_RCODE_NOERROR, false, {}),
-         DnsStatus::no_data,
-         {},
-         "no TXT records from 192.0.2.53:53"},
-        {"NOERROR with records of another type",
-         reply_wire(LDNS_RCODE_NOERROR, false, {"example.com. IN A 192.0.2.1"}),
-         DnsStatus::no_data,
-         {},
-         "no TXT records from 192.0.2.53:53"},
-        {"NOERROR with records of another name",
-         reply_wire(LDNS_RCODE_NOERROR, false, {"other.example. IN TXT \"v=spf1 +all\""}),
-         DnsStatus::no_data,
-         {},
-         "no TXT records from 192.0.2.53:53"},
-        {"NOERROR through a CNAME chain",
-         reply_wire(LDNS_RCODE_NOERROR, false,
-                    {"b.example. IN TXT \"v=spf1 ?all\"", "example.com. IN CNAME A.example.",
-                     "a.example. IN CNAME b.example."}),
-         DnsStatus::ok,
-         {"v=spf1 ?all"},
-         "answer from 192.0.2.53:53"},
-        {"NOERROR with a CNAME loop",
-         reply_wire(LDNS_RCODE_NOERROR, false,
-                    {"example.com. IN CNAME a.example.", "a.example. IN CNAME example.com."}),
-         DnsStatus::no_data,
-         {},
-         "no TXT records from 192.0.2.53:53"},
-        {"NXDOMAIN",
-         reply_wire(LDNS_RCODE_NXDOMAIN, false, {}),
-         DnsStatus::nxdomain,
-         {},
-         "NXDOMAIN from 192.0.2.53:53"},
-        {"SERVFAIL",
-         reply_wire(LDNS_RCODE_SERVFAIL, false, {}),
-         DnsStatus::server_failure,
-         {},
-         "SERVFAIL from 192.0.2.53:53"},
-        {"REFUSED",
-         reply_wire(LDNS_RCODE_REFUSED, false, {}),
-         DnsStatus::server_failure,
-         {},
-         "REFUSED from 192.0.2.53:53"},
-        {"FORMERR",
-         reply_wire(LDNS_RCODE_FORMERR, false, {}),
-         DnsStatus::server_failure,
-         {},
-         "FORMERR from 192.0.2.53:53"},
-        {"NOTIMP",
-         reply_wire(LDNS_RCODE_NOTIMPL, false, {}),
-         DnsStatus::server_failure,
-         {},
-         "NOTIMP from 192.0.2.53:53"},
-        {"YXDOMAIN",
-         reply_wire(LDNS_RCODE_YXDOMAIN, false, {spf}),
-         DnsStatus::server_failure,
-         {},
-         "rcode 6 from 192.0.2.53:53"},
-        {"truncated",
-         reply_wire(LDNS_RCODE_NOERROR, true, {spf}),
-         DnsStatus::server_failure,
-         {},
-         "truncated reply from 192.0.2.53:53"},
-        {"shorter than a header",
-         {0x12, 0x34, 0x81},
-         DnsStatus::server_failure,
-         {},
-         "malformed reply from 192.0.2.53:53"},
-        {"answer count past the end",
-         {0x12, 0x34, 0x81, 0x80, 0, 0, 0, 5, 0, 0, 0, 0},
-         DnsStatus::server_failure,
-         {},
-         "malformed reply from 192.0.2.53:53"},
-    };
-    for (const Row& row : rows) {
-        SCOPED_TRACE(row.name);
-        const Answer answer = answer_from_reply(row.reply, {"example.com", RrType::txt}, "192.0.2.53:53");
-        EXPECT_EQ(answer.status, row.status);
-        EXPECT_EQ(answer.texts, row.texts);
-        EXPECT_EQ(answer.detail, row.detail);
-    }
-}
-
-TEST(AnswerFromReply, ReadsEachRecordType) {
-    const std::string server = "192.0.2.53:53";
-    const Answer mx = answer_from_reply(reply_wire(LDNS_RCODE_NOERROR, false,
-                                                   {"example.com. 600 IN MX 20 b.example.",
-                                                    "example.com. 60 IN MX 10 a.example.", "example.com. IN MX 0 ."}),
-                                        {"example.com", RrType::mx}, server);
-    EXPECT_EQ(mx.names, (std::vector<std::string>{"", "a.example", "b.example"}));
-    EXPECT_EQ(mx.ttl, 60U);
-    const Answer a = answer_from_reply(reply_wire(LDNS_RCODE_NOERROR, false, {"example.com. IN A 192.0.2.7"}),
-                                       {"EXAMPLE.COM.", RrType::a}, server);
-    EXPECT_EQ(address_texts(a), (std::vector<std::string>{"192.0.2.7"}));
-    const Answer aaaa = answer_from_reply(reply_wire(LDNS_RCODE_NOERROR, false, {"example.com. IN AAAA 2001:db8::7"}),
-                                          {"example.com", RrType::aaaa}, server);
-    EXPECT_EQ(address_texts(aaaa), (std::vector<std::string>{"2001:db8::7"}));
-    const Answer ptr =
-        answer_from_reply(reply_wire(LDNS_RCODE_NOERROR, false, {"7.2.0.192.in-addr.arpa. IN PTR mail.example.com."}),
-                          {"7.2.0.192.in-addr.arpa", RrType::ptr}, server);
-    EXPECT_EQ(ptr.names, (std::vector<std::string>{"mail.example.com"}));
 }
 
 }  // namespace
