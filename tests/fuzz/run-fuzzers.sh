@@ -59,9 +59,11 @@ for target in $targets; do
     mkdir -p "$run_dir/new" "$run_dir/merged"
     max_len=4096
     [ "$target" = reply ] && max_len=65536   # the question octet and a 65,535-octet reply
+    dict=""
+    [ -f "$source_dir/tests/fuzz/$target.dict" ] && dict="-dict=$source_dir/tests/fuzz/$target.dict"
     echo "== $target: $minutes min"
     if ! "$build_dir/tests/fuzz/fuzz-$target" -max_total_time=$((minutes * 60)) \
-        -rss_limit_mb=256 -timeout=2 -max_len=$max_len -print_final_stats=1 \
+        -rss_limit_mb=256 -timeout=2 -max_len=$max_len -print_final_stats=1 $dict \
         -artifact_prefix="$run_dir/" "$run_dir/new" "$source_dir/tests/fuzz/corpus/$target" \
         >"$run_dir/run.log" 2>&1; then
         status=1
