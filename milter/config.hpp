@@ -49,7 +49,7 @@ struct Config {
     std::string user;
     std::string pid_file;
     std::vector<spf::DnsServer> dns_servers;  // empty: /etc/resolv.conf
-    unsigned dns_timeout_s = 5;
+    std::optional<unsigned> dns_timeout_s;  // empty: resolv.conf's timeout:N, or 5 s
     unsigned check_timeout_s = 20;
     std::vector<Network> trusted_networks;
     std::vector<Network> skip_networks;

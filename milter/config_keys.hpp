@@ -47,10 +47,19 @@ KeySpec{"dns_servers", "",
     "DNS servers to ask, HOST[:PORT] list; empty: those of /etc/resolv.conf",
     [](Config& c, std::string_view v) { return assign(c.dns_servers, parse_dns_servers(v)); },
     [](const Config& c) { return show_dns_servers(c.dns_servers); }},
-KeySpec{"dns_timeout", "5",
-    "seconds to wait for one DNS answer",
-    [](Config& c, std::string_view v) { return assign(c.dns_timeout_s, parse_seconds(v, 1, 60)); },
-    [](const Config& c) { return std::to_string(c.dns_timeout_s); }},
+KeySpec{"dns_timeout", "",
+    "seconds to wait for one DNS server before asking the next; empty: the timeout:N option of /etc/resolv.conf when its servers are used, else 5",
+    [](Config& c, std::string_view v) {
+        if (v.empty()) {
+            c.dns_timeout_s.reset();
+            return std::string();
+        }
+        unsigned seconds = 0;
+        std::string error = assign(seconds, parse_seconds(v, 1, 60));
+        if (error.empty()) c.dns_timeout_s = seconds;
+        return error;
+    },
+    [](const Config& c) { return c.dns_timeout_s ? std::to_string(*c.dns_timeout_s) : std::string(); }},
 KeySpec{"check_timeout", "20",
     "seconds of DNS for one message, HELO and MAIL FROM checks together",
     [](Config& c, std::string_view v) { return assign(c.check_timeout_s, parse_seconds(v, 1, 3600)); },

@@ -11,7 +11,7 @@ namespace milter {
 std::variant<std::shared_ptr<spf::Resolver>, std::string> make_ldns_resolver(const Config& config) {
     spf::LdnsOptions options;
     options.servers = config.dns_servers;
-    options.query_timeout = std::chrono::seconds(config.dns_timeout_s);
+    if (config.dns_timeout_s) options.query_timeout = std::chrono::seconds(*config.dns_timeout_s);
     auto created = spf::LdnsResolver::create(options);
     if (auto* error = std::get_if<std::string>(&created)) return "cannot set up DNS: " + *error;
     return std::shared_ptr<spf::Resolver>(std::move(std::get<std::unique_ptr<spf::LdnsResolver>>(created)));

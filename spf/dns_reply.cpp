@@ -285,9 +285,8 @@ Answer answer_from_reply(std::span<const std::uint8_t> reply, const Question& qu
     if (!answers_question(parsed, question))
         return failure(DnsStatus::server_failure, "reply does not match the question" + from);
     if (header.truncated) return failure(DnsStatus::server_failure, "truncated reply" + from);  // partial: never trusted
-    if (header.rcode == static_cast<unsigned>(wire::Rcode::nxdomain))
-        return failure(DnsStatus::nxdomain, "NXDOMAIN" + from);
-    if (header.rcode != static_cast<unsigned>(wire::Rcode::noerror))
+    const bool nxdomain = header.rcode == static_cast<unsigned>(wire::Rcode::nxdomain);
+    if (!nxdomain && header.rcode != static_cast<unsigned>(wire::Rcode::noerror))
         return failure(DnsStatus::server_failure, wire::rcode_text(header.rcode) + from);
 
     auto chain = cname_chain(reply, parsed.answers, question.name);
@@ -295,6 +294,12 @@ Answer answer_from_reply(std::span<const std::uint8_t> reply, const Question& qu
     Answer answer;
     const Taken taken = take_records(reply, parsed, std::get<std::vector<std::string>>(chain), question, answer);
     if (!taken.malformed.empty()) return failure(DnsStatus::server_failure, taken.malformed + from);
+    // RFC 6604 §2.1: after CNAMEs, NXDOMAIN is about the last name of the chain.
+    // Records of the asked type on the chain contradict it: the reply is broken,
+    // and neither its "no such name" nor its records can be believed.
+    if (nxdomain && taken.any)
+        return failure(DnsStatus::server_failure, "NXDOMAIN with records of the name" + from);
+    if (nxdomain) return failure(DnsStatus::nxdomain, "NXDOMAIN" + from);
     if (!taken.any) return failure(DnsStatus::no_data, "no " + std::string(to_string(question.type)) + " records" + from);
     answer.detail = "answer" + from;
     return answer;

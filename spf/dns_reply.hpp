@@ -84,8 +84,10 @@ std::optional<std::string> read_name(std::span<const std::uint8_t> message, std:
 // case, same type, class IN) -> server_failure; NOERROR with records of the
 // asked type owned by the name or a CNAME target chained from it in the answer
 // section -> ok, without them -> no_data; a CNAME loop or a chain longer than
-// max_cname_links -> server_failure; NXDOMAIN -> nxdomain; any other rcode ->
-// server_failure. A record of the asked type on the chain whose data is
+// max_cname_links -> server_failure; NXDOMAIN -> nxdomain (after CNAMEs it is
+// about the chain's last name, RFC 6604), but NXDOMAIN with records of the
+// asked type on the chain contradicts itself -> server_failure; any other
+// rcode -> server_failure. A record of the asked type on the chain whose data is
 // malformed makes the whole reply malformed: dropping it could change which
 // SPF record is selected. `server` names the sender in Answer::detail.
 Answer answer_from_reply(std::span<const std::uint8_t> reply, const Question& question, std::string_view server);

@@ -40,7 +40,7 @@ TEST(ConfigDefaults, AreTheDocumentedOnes) {
     EXPECT_EQ(c.user, "");
     EXPECT_EQ(c.pid_file, "");
     EXPECT_TRUE(c.dns_servers.empty());
-    EXPECT_EQ(c.dns_timeout_s, 5U);
+    EXPECT_EQ(c.dns_timeout_s, std::nullopt) << "empty: resolv.conf decides";
     EXPECT_EQ(c.check_timeout_s, 20U);
     ASSERT_EQ(c.trusted_networks.size(), 2U);
     EXPECT_EQ(c.trusted_networks[0].to_string(), "127.0.0.0/8");
