@@ -248,6 +248,22 @@ TEST(LdnsResolver, FollowsTheCnameChainTheServerSends) {
     EXPECT_EQ(address_texts(answer), (std::vector<std::string>{"192.0.2.80"}));
 }
 
+// One reading of a CNAME loop for both resolvers (README, "How the engine reads
+// RFC 7208"): a server failure, whether the zone or the reply holds the loop.
+TEST(LdnsResolver, FailsACnameLoopAsTheZoneDoes) {
+    const Zone zone = zone_of(R"(
+        a.example.com  CNAME  b.example.com
+        b.example.com  CNAME  A.example.com
+    )");
+    EXPECT_EQ(zone.lookup("a.example.com", RrType::txt).status, DnsStatus::server_failure);
+    ZoneDnsServer server(zone);
+    auto resolver = resolver_for(server);
+    ASSERT_TRUE(resolver);
+    const Answer answer = resolver->resolve({"a.example.com", RrType::txt}, no_deadline);
+    EXPECT_EQ(answer.status, DnsStatus::server_failure) << answer.detail;
+    EXPECT_TRUE(answer.texts.empty());
+}
+
 TEST(LdnsResolver, AsksForPtrNames) {
     ZoneDnsServer server(zone_of(R"(
         25.2.0.192.in-addr.arpa  PTR  mail.example.com
