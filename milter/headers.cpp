@@ -122,6 +122,8 @@ bool claims_authserv_id(std::string_view value, std::string_view authserv_id) {
     std::string id;
     if (i < value.size() && value[i] == '"') {
         for (++i; i < value.size() && value[i] != '"'; ++i) {
+            // A fold inside the quotes (fold() makes them): unfolding drops the line break.
+            if (value[i] == '\r' || value[i] == '\n') continue;
             if (value[i] == '\\' && i + 1 < value.size()) ++i;
             id += value[i];
         }

@@ -212,6 +212,20 @@ TEST(AuthservIdMatch, ReadsAQuotedId) {
     EXPECT_TRUE(milter::claims_authserv_id("\"mx.example.net\"; spf=pass", "mx.example.net"));
 }
 
+TEST(AuthservIdMatch, ReadsAQuotedIdFoldedAcrossLines) {
+    // RFC 5322 §2.2.3: unfolding removes the line break and keeps the blank. fold()
+    // breaks a long quoted authserv-id with blanks, so our own header must still match
+    // (found by tests/fuzz/sanitize.cpp).
+    EXPECT_TRUE(milter::claims_authserv_id("\"mail filter\n of example\r\n net\"; spf=pass", "mail filter of example net"));
+    SafeText id = SafeText::from(std::string(40, 'x') + " " + std::string(40, 'y') + " z", SafeText::domain_cap);
+    HeaderContext context;
+    context.authserv_id = id;
+    SpfReport report;
+    const milter::HeaderField field = milter::authentication_results(context, &report, nullptr);
+    ASSERT_NE(field.value.find('\n'), std::string::npos) << "the id must be long enough to be folded";
+    EXPECT_TRUE(milter::claims_authserv_id(field.value, id.str()));
+}
+
 TEST(AuthservIdMatch, AcceptsAVersionAfterTheId) {
     // RFC 8601 §2.2: authserv-id [ CFWS authres-version ]
     EXPECT_TRUE(milter::claims_authserv_id("mx.example.net 1; spf=pass", "mx.example.net"));
