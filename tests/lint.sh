@@ -1,0 +1,91 @@
+#!/bin/sh
+# tests/lint.sh format|tidy BUILD_DIR: the repository's lint checks, as CTest
+# runs them (tests "format" and "tidy", label lint).
+#   format          clang-format-14 --dry-run --Werror (.clang-format) over every
+#                   tracked C/C++ file: fails on any difference; reformat with
+#                   clang-format-14 -i $(git ls-files '*.cpp' '*.hpp' '*.c' '*.h')
+#   tidy BUILD_DIR  clang-tidy-14 (.clang-tidy) over every tracked .cpp file that
+#                   BUILD_DIR compiles, with its compile_commands.json
+# Prints one line per file that fails (and what the tool said), then
+# "N passed, M failed" (files). Exit status 0 when every file is clean, 1 when
+# one is not, 77 (CTest: skipped) when the tool or git is missing or the
+# sources are not a git checkout.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+
+command -v git >/dev/null 2>&1 || skip "git is missing"
+git rev-parse --is-inside-work-tree >/dev/null 2>&1 || skip "$top is not a git checkout"
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/lint.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+
+# tally TOOL FILE...: runs "$scratch/run-one FILE" for every FILE, one per core
+# at a time; prints the failures and the closing line.
+tally() {
+    tool=$1; shift
+    jobs=$(nproc 2>/dev/null || echo 2)
+    printf '%s\n' "$@" | xargs -P "$jobs" -I FILE sh -c \
+        'out=$1/$(printf %s "$2" | tr / _); if "$1/run-one" "$2" >"$out.log" 2>&1; then : >"$out.ok"; fi' \
+        lint "$scratch" FILE
+    passed=0 failed=0
+    for file in "$@"; do
+        out=$scratch/$(printf %s "$file" | tr / _)
+        if [ -e "$out.ok" ]; then
+            passed=$((passed + 1))
+        else
+            failed=$((failed + 1))
+            echo "FAIL - $file ($tool)"
+            sed 's/^/#   /' "$out.log"
+        fi
+    done
+    echo "$passed passed, $failed failed"
+    [ "$passed" -gt 0 ] || { echo "FAIL - no file was checked"; return 1; }
+    [ "$failed" -eq 0 ]
+}
+
+case ${1:-} in
+format)
+    command -v clang-format-14 >/dev/null 2>&1 || skip "clang-format-14 is missing (packaging/install-deps.sh --test)"
+    # shellcheck disable=SC2046
+    set -- $(git ls-files '*.cpp' '*.hpp' '*.c' '*.h')
+    cat >"$scratch/run-one" <<'EOF'
+#!/bin/sh
+exec clang-format-14 --dry-run --Werror "$1"
+EOF
+    chmod +x "$scratch/run-one"
+    tally clang-format "$@"
+    ;;
+tidy)
+    build=${2:?usage: tests/lint.sh tidy BUILD_DIR}
+    build=$(cd "$build" && pwd)
+    command -v clang-tidy-14 >/dev/null 2>&1 || skip "clang-tidy-14 is missing (packaging/install-deps.sh --test)"
+    [ -s "$build/compile_commands.json" ] || skip "$build/compile_commands.json is missing"
+    # The tracked .cpp files that this build compiles (bench/ only with
+    # SPF_BUILD_BENCH, and so on).
+    files=
+    for file in $(git ls-files '*.cpp'); do
+        grep -qF "\"file\": \"$top/$file\"" "$build/compile_commands.json" && files="$files $file"
+    done
+    # shellcheck disable=SC2086
+    set -- $files
+    # The build's flags are g++'s: clang does not know all of its warning
+    # options, and its own warnings are not this check's business (the build
+    # has -Werror for g++'s).
+    cat >"$scratch/run-one" <<EOF
+#!/bin/sh
+exec clang-tidy-14 -p "$build" --quiet --extra-arg=-Wno-unknown-warning-option --extra-arg=-Wno-error "\$1"
+EOF
+    chmod +x "$scratch/run-one"
+    tally clang-tidy "$@"
+    ;;
+*)
+    echo "usage: tests/lint.sh format | tidy BUILD_DIR" >&2
+    exit 2
+    ;;
+esac
