@@ -5,6 +5,7 @@
 
 #include "spf/text.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace milter {
@@ -108,7 +109,7 @@ bool claims_authserv_id(std::string_view value, std::string_view authserv_id) {
     while (i < value.size()) {
         const char c = value[i];
         if (depth > 0 && c == '\\') {
-            i += 2;
+            i = std::min(i + 2, value.size());  // a quoted-pair; a lone '\\' at the end is one octet
         } else if (c == '(') {
             ++depth, ++i;
         } else if (c == ')' && depth > 0) {

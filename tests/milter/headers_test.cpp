@@ -226,6 +226,13 @@ TEST(AuthservIdMatch, ReadsAQuotedIdFoldedAcrossLines) {
     EXPECT_TRUE(milter::claims_authserv_id(field.value, id.str()));
 }
 
+TEST(AuthservIdMatch, SurvivesABackslashThatEndsAComment) {
+    // A header from outside ending in '(' and a backslash was read past its end and threw
+    // std::out_of_range, which would end the daemon (found by tests/fuzz/sanitize.cpp).
+    EXPECT_FALSE(milter::claims_authserv_id("(\\", "mx.example.net"));
+    EXPECT_FALSE(milter::claims_authserv_id(" (a comment \\", "mx.example.net"));
+}
+
 TEST(AuthservIdMatch, AcceptsAVersionAfterTheId) {
     // RFC 8601 §2.2: authserv-id [ CFWS authres-version ]
     EXPECT_TRUE(milter::claims_authserv_id("mx.example.net 1; spf=pass", "mx.example.net"));
