@@ -10,8 +10,8 @@
 //     that stops the check, and only a permerror passes one at all;
 //   - the evaluation terminates with a bounded number of queries, and every query
 //     the resolver saw is counted in Counters::dns_queries.
-#include "fuzz_check.hpp"
 #include "spf/check_host.hpp"
+#include "fuzz_check.hpp"
 #include "spf/zone.hpp"
 
 #include <cstddef>

@@ -5,8 +5,8 @@
 //     and says what is wrong, and ConfigError::to_string() starts "FILE:LINE: ";
 //   - a configuration that parses is described by describe() (--check-config) in
 //     text that parses to the same description: what the daemon prints, it reads.
-#include "fuzz_check.hpp"
 #include "milter/config.hpp"
+#include "fuzz_check.hpp"
 
 #include <algorithm>
 #include <cstddef>

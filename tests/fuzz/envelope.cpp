@@ -19,8 +19,8 @@
 //     opens a quote that hides that '>', so "<@r\"x:a@example.com>" reads as the
 //     address "a@example.com>" (corpus/envelope/found-quote-in-source-route*);
 //   - the header form (SafeText with the mailbox cap) has no CR, LF, NUL or 8-bit octet.
-#include "fuzz_check.hpp"
 #include "milter/envelope.hpp"
+#include "fuzz_check.hpp"
 #include "milter/sanitize.hpp"
 
 #include <cstddef>
@@ -40,8 +40,10 @@ bool begins_or_ends_blank(std::string_view text) {
 bool quotes_pair_up(std::string_view text) {
     bool quoted = false;
     for (std::size_t i = 0; i < text.size(); ++i) {
-        if (quoted && text[i] == '\\') ++i;
-        else if (text[i] == '"') quoted = !quoted;
+        if (quoted && text[i] == '\\')
+            ++i;
+        else if (text[i] == '"')
+            quoted = !quoted;
     }
     return !quoted;
 }
@@ -54,7 +56,9 @@ bool quote_in_source_route(std::string_view bracketed) {
     return inside.substr(0, inside.find(':')).find('"') != std::string_view::npos;
 }
 
-bool has_line_break_or_nul(std::string_view text) { return text.find_first_of(std::string_view("\r\n\0", 3)) != text.npos; }
+bool has_line_break_or_nul(std::string_view text) {
+    return text.find_first_of(std::string_view("\r\n\0", 3)) != text.npos;
+}
 
 template <class Path>
 void check_shape(const Path& path, std::string_view argument) {
@@ -66,8 +70,8 @@ void check_shape(const Path& path, std::string_view argument) {
         fuzz::require(path.local_part + "@" + path.domain == path.address, "address = local-part @ domain",
                       path.address, path.local_part + "@" + path.domain);
     else
-        fuzz::require(path.local_part == path.address && path.domain.empty(), "no '@': all local-part",
-                      path.address, path.local_part);
+        fuzz::require(path.local_part == path.address && path.domain.empty(), "no '@': all local-part", path.address,
+                      path.local_part);
     const milter::SafeText safe = milter::SafeText::from(path.address, milter::SafeText::mailbox_cap);
     fuzz::require(safe.str().size() <= milter::SafeText::mailbox_cap, "the header form is capped", safe.str());
     for (const char c : safe.str())

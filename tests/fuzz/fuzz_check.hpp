@@ -35,8 +35,7 @@ inline std::string visible(std::string_view text) {
     std::abort();
 }
 
-inline void require(bool holds, std::string_view property, std::string_view first = {},
-                    std::string_view second = {}) {
+inline void require(bool holds, std::string_view property, std::string_view first = {}, std::string_view second = {}) {
     if (!holds) fail(property, first, second);
 }
 

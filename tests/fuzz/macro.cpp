@@ -10,9 +10,9 @@
 //     transformers only drop parts and replace delimiters with dots, §7.3);
 //   - truncate_domain() gives at most 253 octets (§4.8), a right-hand part of the name;
 //   - url_escape() leaves only RFC 3986 unreserved octets and %XX triplets.
+#include "spf/macro.hpp"
 #include "fuzz_check.hpp"
 #include "spf/grammar.hpp"
-#include "spf/macro.hpp"
 #include "spf/record_printer.hpp"
 
 #include <boost/variant/get.hpp>
@@ -55,12 +55,11 @@ void check_truncate_domain(const std::string& name) {
     fuzz::require(truncated.size() <= 253, "truncate_domain gives at most 253 octets", name, truncated);
     std::string_view whole(name);
     if (!whole.empty() && whole.back() == '.') whole.remove_suffix(1);
-    fuzz::require(whole.size() >= truncated.size() &&
-                      whole.substr(whole.size() - truncated.size()) == truncated,
+    fuzz::require(whole.size() >= truncated.size() && whole.substr(whole.size() - truncated.size()) == truncated,
                   "truncate_domain keeps a right-hand part", name, truncated);
-    fuzz::require(truncated.size() == whole.size() || truncated.empty() ||
-                      whole[whole.size() - truncated.size() - 1] == '.',
-                  "truncate_domain drops whole labels", name, truncated);
+    fuzz::require(
+        truncated.size() == whole.size() || truncated.empty() || whole[whole.size() - truncated.size() - 1] == '.',
+        "truncate_domain drops whole labels", name, truncated);
 }
 
 }  // namespace

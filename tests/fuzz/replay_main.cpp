@@ -54,8 +54,10 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if ((arg == "--skip" || arg == "--max-rss-mb") && i + 1 < argc) {
-            if (arg == "--skip") skipped_names.insert(argv[++i]);
-            else max_rss_mib = std::atol(argv[++i]);
+            if (arg == "--skip")
+                skipped_names.insert(argv[++i]);
+            else
+                max_rss_mib = std::atol(argv[++i]);
         } else {
             paths.emplace_back(arg);
         }

@@ -22,8 +22,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
-    constexpr std::array<spf::RrType, 5> types = {spf::RrType::txt, spf::RrType::a, spf::RrType::aaaa,
-                                                  spf::RrType::mx, spf::RrType::ptr};
+    constexpr std::array<spf::RrType, 5> types = {spf::RrType::txt, spf::RrType::a, spf::RrType::aaaa, spf::RrType::mx,
+                                                  spf::RrType::ptr};
     const spf::Question question{(data[0] / types.size()) % 2 == 0 ? "example.com" : "EXAMPLE.com",
                                  types[data[0] % types.size()]};
     const std::span<const std::uint8_t> reply(data + 1, std::min<std::size_t>(size - 1, 65535));
@@ -41,12 +41,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::require(address || answer.addresses.empty(), "addresses only for A and AAAA", type);
     fuzz::require(!(txt || address) || answer.names.empty(), "names only for MX and PTR", type);
     for (const spf::IpAddress& ip : answer.addresses)
-        fuzz::require(ip.is_v4() == (question.type == spf::RrType::a), "A gives IPv4, AAAA gives IPv6",
-                      ip.to_string(), type);
+        fuzz::require(ip.is_v4() == (question.type == spf::RrType::a), "A gives IPv4, AAAA gives IPv6", ip.to_string(),
+                      type);
     std::size_t text_octets = 0;
     for (const std::string& text : answer.texts) text_octets += text.size();
-    fuzz::require(text_octets <= reply.size(), "the texts come from the reply's octets",
-                  std::to_string(text_octets), std::to_string(reply.size()));
+    fuzz::require(text_octets <= reply.size(), "the texts come from the reply's octets", std::to_string(text_octets),
+                  std::to_string(reply.size()));
     for (const std::string& name : answer.names)
         fuzz::require(name.size() <= 1024, "a name is at most 255 octets (escaped: 4 text octets per octet)", name);
     return 0;

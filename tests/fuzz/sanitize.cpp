@@ -12,9 +12,9 @@
 //     only as the fold "\n ", every line (the name included) within RFC 5322
 //     §2.1.1's 998 octets, and fold(unfold(value)) == value;
 //   - our own Authentication-Results claims our authserv-id (RFC 8601 §5).
+#include "milter/sanitize.hpp"
 #include "fuzz_check.hpp"
 #include "milter/headers.hpp"
-#include "milter/sanitize.hpp"
 
 #include <array>
 #include <cstddef>
@@ -46,8 +46,10 @@ void check_quoting(const milter::SafeText& safe) {
                   "quoted_string is a printable quoted-string", quoted);
     std::string unquoted;
     for (std::size_t i = 1; i + 1 < quoted.size(); ++i) {
-        if (quoted[i] == '\\') ++i;
-        else fuzz::require(quoted[i] != '"', "quoted_string escapes '\"'", quoted);
+        if (quoted[i] == '\\')
+            ++i;
+        else
+            fuzz::require(quoted[i] != '"', "quoted_string escapes '\"'", quoted);
         unquoted += quoted[i];
     }
     fuzz::require(unquoted == safe.str(), "quoted_string undoes to its text", safe.str(), quoted);
@@ -98,8 +100,8 @@ void check_header(const milter::HeaderField& field) {
             fuzz::require(i + 1 < whole.size() && whole[i + 1] == ' ', "an LF only as the fold \"\\n \"", whole);
         line_start = i + 1;
     }
-    fuzz::require(milter::fold(milter::unfold(value), field.name.size() + 2) == value,
-                  "fold(unfold(value)) == value", value);
+    fuzz::require(milter::fold(milter::unfold(value), field.name.size() + 2) == value, "fold(unfold(value)) == value",
+                  value);
 }
 
 }  // namespace
@@ -125,18 +127,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     context.envelope_from = checked_safe(fields[1], milter::SafeText::mailbox_cap);
     context.receiver = checked_safe(fields[2], milter::SafeText::domain_cap);
     context.authserv_id = checked_safe(fields[3], milter::SafeText::domain_cap);
-    context.client = *spf::IpAddress::parse((choice & 0x80) != 0 ? "2001:db8:ffff:ffff:ffff:ffff:ffff:fffe"
-                                                                 : "203.0.113.255");
+    context.client =
+        *spf::IpAddress::parse((choice & 0x80) != 0 ? "2001:db8:ffff:ffff:ffff:ffff:ffff:fffe" : "203.0.113.255");
     milter::SpfReport report;
     report.result = static_cast<spf::Result>((choice >> 4) % 7);
     report.identity = (choice & 0x08) != 0 ? spf::Identity::helo : spf::Identity::mailfrom;
-    report.mailbox = checked_safe(report.identity == spf::Identity::helo ? "postmaster@" + std::string(fields[0])
-                                                                         : std::string(fields[1]),
-                                  milter::SafeText::mailbox_cap);
+    report.mailbox = checked_safe(
+        report.identity == spf::Identity::helo ? "postmaster@" + std::string(fields[0]) : std::string(fields[1]),
+        milter::SafeText::mailbox_cap);
     report.reason = checked_safe(fields[4], milter::SafeText::text_cap);
     report.mechanism = checked_safe(fields[5], milter::SafeText::text_cap);
-    for (const milter::SafeText* text : {&context.helo, &context.envelope_from, &context.receiver,
-                                         &context.authserv_id, &report.mailbox, &report.reason, &report.mechanism})
+    for (const milter::SafeText* text : {&context.helo, &context.envelope_from, &context.receiver, &context.authserv_id,
+                                         &report.mailbox, &report.reason, &report.mechanism})
         check_quoting(*text);
 
     check_header(milter::received_spf(context, report));
