@@ -3,8 +3,7 @@
 // name with --behaviour (rfc7208-suite/dns_behaviour.hpp). What an administrator
 // would see: the mailfrom result line and the SMTP reply, word for word. The
 // milter's own CPU time and peak memory come from wait4(), with generous
-// limits. Shared by hostile_dns_simulate_test.cpp and
-// hostile_dns_simulate_decoder_test.cpp.
+// limits. Used by hostile_dns_simulate_test.cpp.
 #pragma once
 
 #include <gtest/gtest.h>

@@ -5,8 +5,7 @@
 // to) and then through check_host() (the SPF result). Time is bounded by the
 // resolver's per-query timeout and the check's deadline, CPU and memory by
 // getrusage() deltas with generous limits: a hostile reply may cost a little,
-// never hundreds of megabytes or seconds of CPU. Shared by hostile_dns_test.cpp
-// and hostile_dns_decoder_test.cpp.
+// never hundreds of megabytes or seconds of CPU. Used by hostile_dns_test.cpp.
 #pragma once
 
 #include "rfc7208-suite/zone_dns_server.hpp"
