@@ -53,7 +53,10 @@ case ${1:-} in
 format)
     command -v clang-format-14 >/dev/null 2>&1 || skip "clang-format-14 is missing (packaging/install-deps.sh --test)"
     # shellcheck disable=SC2046
-    set -- $(git ls-files '*.cpp' '*.hpp' '*.c' '*.h')
+    set --
+    for file in $(git ls-files '*.cpp' '*.hpp' '*.c' '*.h'); do
+        [ -e "$file" ] && set -- "$@" "$file"  # not one deleted in the work tree
+    done
     cat >"$scratch/run-one" <<'EOF'
 #!/bin/sh
 exec clang-format-14 --dry-run --Werror "$1"
@@ -70,7 +73,7 @@ tidy)
     # SPF_BUILD_BENCH, and so on).
     files=
     for file in $(git ls-files '*.cpp'); do
-        grep -qF "\"file\": \"$top/$file\"" "$build/compile_commands.json" && files="$files $file"
+        [ -e "$file" ] && grep -qF "\"file\": \"$top/$file\"" "$build/compile_commands.json" && files="$files $file"
     done
     # shellcheck disable=SC2086
     set -- $files
