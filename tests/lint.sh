@@ -52,7 +52,6 @@ tally() {
 case ${1:-} in
 format)
     command -v clang-format-14 >/dev/null 2>&1 || skip "clang-format-14 is missing (packaging/install-deps.sh --test)"
-    # shellcheck disable=SC2046
     set --
     for file in $(git ls-files '*.cpp' '*.hpp' '*.c' '*.h'); do
         [ -e "$file" ] && set -- "$@" "$file"  # not one deleted in the work tree
