@@ -138,22 +138,25 @@ std::string Evaluator::counters_note(const Counters& before) const {
 
 Answer Evaluator::lookup(const std::string& name, RrType type, unsigned depth) {
     Answer answer;
-    if (!is_valid_domain(name)) {
+    if (options_.clock->now() >= options_.deadline) {
+        // Our deadline, not a server's: the check must end (budget.hpp), even
+        // where the name would not have been asked (a %{p} of "unknown").
+        budget_.note_time_exhausted();
+        answer.status = DnsStatus::timeout;
+        answer.detail = std::string(Budget::time_exhausted_reason);
+    } else if (!is_valid_domain(name)) {
         // A name no DNS server can hold (empty or over-long label, over 253 octets,
         // one label) finds nothing; asking would only add a round trip.
         answer.status = DnsStatus::nxdomain;
         answer.detail = "not a valid domain name, not queried";
-    } else if (options_.clock->now() >= options_.deadline) {
-        // Our deadline, not a server's: the check must end (budget.hpp).
-        budget_.note_time_exhausted();
-        answer.status = DnsStatus::timeout;
-        answer.detail = std::string(Budget::time_exhausted_reason);
     } else {
         budget_.note_query();
         answer = resolver_.resolve(Question{name, type}, options_.deadline);
-        // A resolver gives up at the deadline with a timeout: that one is ours too.
-        if (answer.status == DnsStatus::timeout && options_.clock->now() >= options_.deadline)
-            budget_.note_time_exhausted();
+        // A lookup that failed once the deadline had come may have failed for
+        // want of time (another server was still to be asked): the time is ours
+        // too, so ptr's and exp='s "skip the failure" cannot turn it into a verdict.
+        const bool failed = answer.status == DnsStatus::timeout || answer.status == DnsStatus::server_failure;
+        if (failed && options_.clock->now() >= options_.deadline) budget_.note_time_exhausted();
     }
     if (options_.trace) {
         std::string text = std::string(to_string(type)) + " " + name + " -> " + std::string(to_string(answer.status));

@@ -12,8 +12,8 @@
 //     further rounds; past the deadline nothing more is sent;
 //   - every attempt has a new query ID from the kernel's CSPRNG and a new
 //     socket, so a new source port chosen by the kernel (RFC 5452 §9.2): a
-//     spoofer must guess 32 bits, not 16, and cannot learn them from an
-//     earlier attempt;
+//     spoofer must guess the 16 bits of the ID and about 15 of the port (Linux's
+//     default range, 32768-60999), and cannot learn them from an earlier attempt;
 //   - a datagram is ours only with our ID, QR set and exactly our question
 //     (RFC 5452 §9.1); anything else is dropped and the wait goes on;
 //   - a truncated (TC) reply is asked again over TCP, same server;
@@ -330,11 +330,14 @@ struct LdnsResolver::Impl {
 };
 
 Exchange LdnsResolver::Impl::ask(const Endpoint& server, const Query& query, Deadline deadline) const {
-    Exchange exchange = udp_exchange(server, query, attempt_end(deadline));
+    // One attempt, one wait: a server that sets TC and then stalls over TCP gets
+    // no second query_timeout.
+    const SteadyClock::time_point until = attempt_end(deadline);
+    Exchange exchange = udp_exchange(server, query, until);
     if (exchange.outcome != Exchange::Outcome::reply || !truncated(exchange.reply)) return exchange;
     // RFC 7766 §5: a truncated UDP answer is asked again over TCP.
-    if (SteadyClock::now() >= deadline) return silence();
-    exchange = tcp_exchange(server, query, attempt_end(deadline));
+    if (SteadyClock::now() >= until) return silence();
+    exchange = tcp_exchange(server, query, until);
     if (exchange.outcome == Exchange::Outcome::failed) exchange.error = "truncated UDP reply, then " + exchange.error;
     return exchange;
 }
@@ -369,12 +372,18 @@ Answer LdnsResolver::Impl::resolve(const Question& question, Deadline deadline) 
             last_failure = std::move(answer);  // another server may do better
         }
     }
-    if (last_failure) return *last_failure;
+    // Cut short by the deadline with a server still to be asked: a timeout,
+    // whatever the servers asked before said (resolver.hpp: a lookup that cannot
+    // finish in time is a timeout; the evaluator tells our deadline by it).
+    const bool cut_short = SteadyClock::now() >= deadline && std::find(finished.begin(), finished.end(), false) != finished.end();
+    if (last_failure && !cut_short) return *last_failure;
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
     std::string silent;
-    for (std::size_t i = 0; i < count; ++i) silent += (i == 0 ? "" : ", ") + servers[i].text;
-    return failure(DnsStatus::timeout,
-                   "timeout after " + std::to_string(elapsed.count()) + " ms (no reply from " + silent + ")");
+    for (std::size_t i = 0; i < count; ++i)
+        if (!finished[i]) silent += (silent.empty() ? "" : ", ") + servers[i].text;
+    std::string detail = "timeout after " + std::to_string(elapsed.count()) + " ms (no reply from " + silent + ")";
+    if (last_failure) detail += "; before it: " + last_failure->detail;
+    return failure(DnsStatus::timeout, std::move(detail));
 }
 
 std::variant<std::unique_ptr<LdnsResolver>, std::string> LdnsResolver::create(const LdnsOptions& options) {

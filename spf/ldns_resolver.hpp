@@ -45,9 +45,11 @@ public:
     ~LdnsResolver() override;
 
     // Thread-safe: every call uses its own socket and packet objects.
-    // SERVFAIL, REFUSED, other rcodes and malformed replies -> server_failure;
-    // no reply by min(query_timeout, deadline) -> timeout; a truncated UDP reply
-    // is retried over TCP.
+    // SERVFAIL, REFUSED, other rcodes and malformed replies -> server_failure
+    // (when no other server does better); silence from every server through
+    // all rounds (each attempt waiting query_timeout), or a deadline that comes
+    // while a server is still to be asked -> timeout. A truncated UDP reply is
+    // asked again over TCP within the same attempt's wait.
     Answer resolve(const Question& question, Deadline deadline) override;
 
     // As used: the servers, timeout and retries filled in from resolv.conf or the defaults.

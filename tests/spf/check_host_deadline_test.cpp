@@ -94,10 +94,18 @@ TEST(CheckHostDeadline, EndsWithTemperrorWhereverTheBudgetRunsOut) {
         {"v=spf1 redirect=slow.example.net", "slow.example.net", RrType::txt, Mode::times_out},
         {"v=spf1 redirect=ptr.example.net", "h1.example.com", RrType::a, Mode::times_out},
         {"v=spf1 redirect=ptr.example.net", "h1.example.com", RrType::a, Mode::answers_late},
+        // A failure that arrives with the deadline: §5.5 skips a failed name, but
+        // here the time ran out, so the last PTR name cannot be skipped into a verdict.
+        {"v=spf1 ptr -all", "h2.example.com", RrType::a, Mode::fails_at_deadline},
+        {"v=spf1 -ptr +all", "h2.example.com", RrType::a, Mode::fails_at_deadline},
+        {"v=spf1 a:%{p} -all", "h2.example.com", RrType::a, Mode::fails_at_deadline},
+        {"v=spf1 mx -all", "mx2.example.com", RrType::a, Mode::fails_at_deadline},
     };
     for (const Row& row : rows) {
         SCOPED_TRACE(std::string(row.record) + ", budget runs out at " + std::string(spf::to_string(row.type)) +
-                     " " + row.name + (row.mode == Mode::times_out ? " (times out)" : " (answers late)"));
+                     " " + row.name + (row.mode == Mode::times_out      ? " (times out)"
+                                         : row.mode == Mode::answers_late ? " (answers late)"
+                                                                          : " (fails at the deadline)"));
         const Checked result = run(row.record, at_query(row.name, row.type), row.mode);
         ASSERT_TRUE(result.spent) << "the row's query was never asked";
         EXPECT_EQ(result.evaluation.result, Result::temperror) << result.evaluation.reason;

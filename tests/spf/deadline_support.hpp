@@ -28,6 +28,9 @@ public:
     enum class Mode {
         times_out,     // no answer by the deadline: what a resolver does when it waits that long
         answers_late,  // the answer arrives just as the deadline passes
+        // The deadline cut the lookup short after one server had failed: what
+        // LdnsResolver said before it learnt to call that a timeout.
+        fails_at_deadline,
     };
     using Picker = std::function<bool(const spf::Question&)>;
 
@@ -41,8 +44,8 @@ public:
         clock_.jump_to(deadline);
         if (mode_ == Mode::answers_late) return inner_.resolve(question, deadline);
         spf::Answer answer;
-        answer.status = spf::DnsStatus::timeout;
-        answer.detail = "no answer by the deadline";
+        answer.status = mode_ == Mode::fails_at_deadline ? spf::DnsStatus::server_failure : spf::DnsStatus::timeout;
+        answer.detail = mode_ == Mode::fails_at_deadline ? "REFUSED, then the deadline" : "no answer by the deadline";
         return answer;
     }
 

@@ -225,6 +225,26 @@ TEST(LdnsResolver, StopsAtTheDeadlineBeforeTheQueryTimeout) {
     EXPECT_EQ(server.queries_received(), 1U) << "no retry after the deadline";
 }
 
+// The deadline comes while the second server is still being waited for, after
+// the first refused: a timeout, not the first server's failure. The evaluator
+// knows its own deadline by that (resolver.hpp), and ptr's "skip a failed
+// name" must not make a verdict of a spent budget.
+TEST(LdnsResolver, TimesOutWhenTheDeadlineCutsTheServersShort) {
+    const Zone zone = zone_of("example.com TXT \"v=spf1 -all\"\n");
+    ZoneDnsServer refusing(zone);
+    ZoneDnsServer silent(zone);
+    refusing.set_behaviour("example.com", testdns::Behaviour{testdns::Behaviour::Mode::refused});
+    silent.set_behaviour("example.com", testdns::Behaviour{testdns::Behaviour::Mode::silence});
+    auto resolver = resolver_for({DnsServer{refusing.address(), refusing.port()}, DnsServer{silent.address(), silent.port()}},
+                                 milliseconds{5000}, 0);
+    ASSERT_TRUE(resolver);
+    const Answer answer =
+        resolver->resolve({"example.com", RrType::txt}, std::chrono::steady_clock::now() + milliseconds{300});
+    EXPECT_EQ(answer.status, DnsStatus::timeout) << answer.detail;
+    EXPECT_NE(answer.detail.find("REFUSED from " + where(refusing)), std::string::npos) << answer.detail;
+    EXPECT_NE(answer.detail.find("no reply from " + where(silent)), std::string::npos) << answer.detail;
+}
+
 TEST(LdnsResolver, SendsNothingOnceTheDeadlineHasPassed) {
     ZoneDnsServer server(zone_of("example.com A 192.0.2.1\n"));
     auto resolver = resolver_for(server);
