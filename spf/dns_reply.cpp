@@ -53,6 +53,7 @@ std::string rcode_text(unsigned rcode) {
         case 3: return "NXDOMAIN";
         case 4: return "NOTIMP";
         case 5: return "REFUSED";
+        case 16: return "BADVERS";
         default: return "rcode " + std::to_string(rcode);
     }
 }
@@ -110,18 +111,25 @@ std::variant<Message, std::string> parse_message(std::span<const std::uint8_t> m
         parsed.questions.push_back({std::move(*name), u16(message, offset), u16(message, offset + 2)});
         offset += 4;
     }
-    const auto section = [&](unsigned count, std::vector<Record>* kept, const char* what) -> std::string {
+    const auto section = [&](unsigned count, std::vector<Record>& kept, const char* what) -> std::string {
         for (unsigned i = 0; i < count; ++i) {
             std::optional<Record> record = read_record(message, offset);
             if (!record) return std::string("malformed ") + what + " section";
-            if (kept != nullptr) kept->push_back(std::move(*record));
+            kept.push_back(std::move(*record));
         }
         return {};
     };
-    if (std::string error = section(header.answers, &parsed.answers, "answer"); !error.empty()) return error;
-    if (std::string error = section(header.authorities, &parsed.authorities, "authority"); !error.empty())
+    if (std::string error = section(header.answers, parsed.answers, "answer"); !error.empty()) return error;
+    if (std::string error = section(header.authorities, parsed.authorities, "authority"); !error.empty())
         return error;
-    if (std::string error = section(header.additionals, nullptr, "additional"); !error.empty()) return error;
+    for (unsigned i = 0; i < header.additionals; ++i) {
+        std::optional<Record> record = read_record(message, offset);
+        if (!record) return std::string("malformed additional section");
+        if (record->type == type_opt) {
+            ++header.opt_records;
+            header.extended_rcode = record->ttl >> 24;
+        }
+    }
     return parsed;
 }
 
@@ -285,6 +293,11 @@ Answer answer_from_reply(std::span<const std::uint8_t> reply, const Question& qu
     if (!answers_question(parsed, question))
         return failure(DnsStatus::server_failure, "reply does not match the question" + from);
     if (header.truncated) return failure(DnsStatus::server_failure, "truncated reply" + from);  // partial: never trusted
+    if (header.opt_records > 1)
+        return failure(DnsStatus::server_failure, "malformed reply (more than one OPT record)" + from);
+    if (header.extended_rcode != 0)
+        return failure(DnsStatus::server_failure,
+                       wire::rcode_text(header.extended_rcode << 4 | header.rcode) + from);
     const bool nxdomain = header.rcode == static_cast<unsigned>(wire::Rcode::nxdomain);
     if (!nxdomain && header.rcode != static_cast<unsigned>(wire::Rcode::noerror))
         return failure(DnsStatus::server_failure, wire::rcode_text(header.rcode) + from);

@@ -28,6 +28,7 @@ constexpr std::size_t header_octets = 12;
 constexpr std::uint16_t class_in = 1;
 constexpr std::uint16_t type_cname = 5;
 constexpr std::uint16_t type_soa = 6;
+constexpr std::uint16_t type_opt = 41;
 constexpr std::size_t max_pointers_per_name = 127;  // a name has at most 127 labels
 // CNAME links followed inside one reply; a longer chain is a server failure,
 // as in Zone::lookup() (resolvers stop at 8 to 16 links).
@@ -46,6 +47,9 @@ struct Header {
     std::uint16_t answers = 0;
     std::uint16_t authorities = 0;
     std::uint16_t additionals = 0;
+    // From the EDNS0 OPT records of the additional section (RFC 6891 §6.1.3).
+    unsigned opt_records = 0;
+    unsigned extended_rcode = 0;  // the OPT TTL's top octet: the upper 8 bits of a 12-bit rcode
 };
 
 struct QuestionEntry {
@@ -84,7 +88,8 @@ std::optional<std::string> read_name(std::span<const std::uint8_t> message, std:
 // case, same type, class IN) -> server_failure; NOERROR with records of the
 // asked type owned by the name or a CNAME target chained from it in the answer
 // section -> ok, without them -> no_data; a CNAME loop or a chain longer than
-// max_cname_links -> server_failure; NXDOMAIN -> nxdomain (after CNAMEs it is
+// max_cname_links -> server_failure; more than one OPT record or a non-zero
+// extended rcode (RFC 6891: BADVERS, ...) -> server_failure; NXDOMAIN -> nxdomain (after CNAMEs it is
 // about the chain's last name, RFC 6604), but NXDOMAIN with records of the
 // asked type on the chain contradicts itself -> server_failure; any other
 // rcode -> server_failure. A record of the asked type on the chain whose data is

@@ -41,7 +41,10 @@ ResolvConf parse_resolv_conf(std::string_view text) {
         const std::size_t newline = std::min(text.find('\n'), text.size());
         const std::string_view line = text.substr(0, newline);
         text.remove_prefix(std::min(newline + 1, text.size()));
-        if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+        // glibc matches a keyword only at the start of its line: an indented
+        // line, like a comment, is not read.
+        if (line.empty() || line.front() == '#' || line.front() == ';' || line.front() == ' ' || line.front() == '\t')
+            continue;
         const std::vector<std::string_view> words = words_of(line.substr(0, line.find_first_of("#;")));
         if (words.size() >= 2 && words[0] == "nameserver") {
             if (conf.servers.size() < ResolvConf::max_servers && IpAddress::parse(words[1]))

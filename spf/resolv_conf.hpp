@@ -9,7 +9,9 @@
 //                        as 1: glibc would send nothing at all)
 //   options rotate       start each query at the next server in turn
 // Other options (ndots, edns0, ...) and the RES_OPTIONS variable are not read:
-// they change nothing for SPF lookups. A later `options` line overrides an earlier
+// they change nothing for SPF lookups. Unlike glibc, a file with no usable
+// nameserver is an error (LdnsResolver::create says so) rather than a silent
+// fall-back to 127.0.0.1: a mail filter should not guess where its DNS is. A later `options` line overrides an earlier
 // one, option by option, as in glibc. Pure parsing: the file is read by the caller.
 #pragma once
 

@@ -90,6 +90,13 @@ public:
         return *this;
     }
     std::size_t size() const { return bytes_.size(); }
+    // The message with ARCOUNT set: records written with raw() after the last section.
+    Bytes bytes_with_additionals(unsigned count) const {
+        Bytes out = bytes();
+        out[10] = static_cast<std::uint8_t>(count >> 8);
+        out[11] = static_cast<std::uint8_t>(count & 0xff);
+        return out;
+    }
     Bytes bytes() const {
         Bytes out = bytes_;
         for (int i = 0; i < 4; ++i) {
@@ -176,6 +183,18 @@ TEST(AnswerFromReply, MapsEveryKindOfReplyToItsStatus) {
         {"NOTIMP", Message(4).question().bytes(), DnsStatus::server_failure, {}, "NOTIMP" + from},
         {"YXDOMAIN", Message(6).question().txt("example.com", {"v=spf1 -all"}).bytes(), DnsStatus::server_failure,
          {}, "rcode 6" + from},
+        {"EDNS0 BADVERS (an extended rcode in the OPT record)",
+         Message().question().raw({0, 0, 41, 0x04, 0xd0, 1, 0, 0, 0, 0, 0}).bytes_with_additionals(1),
+         DnsStatus::server_failure, {}, "BADVERS" + from},
+        {"two OPT records",
+         Message()
+             .question()
+             .txt("example.com", {"v=spf1"})
+             .raw({0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0, 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0})
+             .bytes_with_additionals(2),
+         DnsStatus::server_failure, {}, "malformed reply (more than one OPT record)" + from},
+        {"one OPT record", Message().question().txt("example.com", {"v=spf1"}).raw({0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0}).bytes_with_additionals(1),
+         DnsStatus::ok, {"v=spf1"}, "answer" + from},
         {"truncated", Message(0, true).question().txt("example.com", {"v=spf1 -all"}).bytes(),
          DnsStatus::server_failure, {}, "truncated reply" + from},
         {"no question section", Message().txt("example.com", {"v=spf1 +all"}).bytes(), DnsStatus::server_failure,

@@ -24,7 +24,9 @@ TEST(ParseResolvConf, ReadsNameserversAndIgnoresTheRest) {
         "nameserver\t2001:db8::53\n"
         "nameserver fe80::1%eth0\n"
         "nameserver dns.example.com\n"
-        "  nameserver 198.51.100.53\r\n");
+        "  nameserver 192.0.2.99\n"
+        "nameserver 198.51.100.53\r\n");
+    // The indented line is not read, as glibc reads keywords only at the start of a line.
     EXPECT_EQ(hosts(conf), (std::vector<std::string>{"192.0.2.53:53", "2001:db8::53:53", "198.51.100.53:53"}));
     EXPECT_EQ(conf.timeout, seconds(5));
     EXPECT_EQ(conf.attempts, 2U);
