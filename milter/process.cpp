@@ -164,7 +164,12 @@ std::optional<std::string> write_pid_file(const std::string& path, const std::op
     if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
         return system_error("cannot write " + name);
     if (fchmod(fd.get(), 0644) != 0) return system_error("chmod " + path);
-    if (owner && fchown(fd.get(), owner->uid, owner->gid) != 0) return system_error("chown " + path);
+    // The file stays root's (or ours): root's tools trust what it says (systemd's
+    // PIDFile=, start-stop-daemon, kill $(cat ...)), so the service user must not
+    // be able to write another pid into it. Removing it at stop needs only the
+    // directory. A file left by an older version, owned by the user, is taken back.
+    if (status.st_uid != geteuid() && fchown(fd.get(), geteuid(), getegid()) != 0)
+        return system_error("chown " + path);
     return std::nullopt;
 }
 

@@ -56,9 +56,10 @@ mode_t socket_umask(unsigned mode);
 std::optional<std::string> set_socket_permissions(const std::string& path, unsigned mode,
                                                   const std::optional<UserIds>& owner);
 
-// Writes "PID\n" to path, mode 0644, owned by owner if given. Refuses a symbolic
-// link at path (its target is never touched), anything but a regular file, a file
-// with more than one link, and a file owned by anyone but us or owner.
+// Writes "PID\n" to path, mode 0644, owned by us (root), never by owner: root's
+// tools trust a pid file. Refuses a symbolic link at path (its target is never
+// touched), anything but a regular file, a file with more than one link, and a
+// file owned by anyone but us or owner (one of owner's is taken back).
 std::optional<std::string> write_pid_file(const std::string& path, const std::optional<UserIds>& owner);
 
 // At stop: unlinks path (what: "socket", "pid file"). Already gone is fine; any

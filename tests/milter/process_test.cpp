@@ -210,6 +210,27 @@ TEST_F(ProcessFiles, BindTheSocketWithItsModeThroughTheUmask) {
     EXPECT_EQ(status.st_mode & 0777, 0660U);
 }
 
+TEST_F(ProcessFiles, KeepThePidFileOursNotTheServiceUsers) {
+    // A pid file the service user could rewrite would let it aim root's
+    // "kill $(cat pid_file)" at any process.
+    if (geteuid() != 0) GTEST_SKIP() << "files of another user need root";
+    const milter::UserIds service_user{"nobody", 65534, 65534};
+    const auto fresh = directory_ / "fresh.pid";
+    ASSERT_EQ(milter::write_pid_file(fresh.string(), service_user), std::nullopt);
+    struct stat status {};
+    ASSERT_EQ(lstat(fresh.c_str(), &status), 0);
+    EXPECT_EQ(status.st_uid, 0U);
+    EXPECT_EQ(status.st_mode & 0777, 0644U);
+    // One left by an earlier version, owned by the user: rewritten and taken back.
+    const auto left = directory_ / "left.pid";
+    std::ofstream(left) << "1\n";
+    ASSERT_EQ(chown(left.c_str(), service_user.uid, service_user.gid), 0);
+    ASSERT_EQ(milter::write_pid_file(left.string(), service_user), std::nullopt);
+    ASSERT_EQ(lstat(left.c_str(), &status), 0);
+    EXPECT_EQ(status.st_uid, 0U);
+    EXPECT_EQ(contents(left), pid_line());
+}
+
 TEST_F(ProcessFiles, GiveACreatedSocketDirectoryToTheUser) {
     // So that the daemon, no longer root, can remove its socket at stop.
     if (geteuid() != 0) GTEST_SKIP() << "giving a directory to another user needs root";
