@@ -30,10 +30,8 @@ void for_each_unquoted(std::string_view text, Visit visit) {
     }
 }
 
-// "<...>" -> "...": up to the first '>' outside quotes (or the end, if none).
-std::string_view strip_brackets(std::string_view text) {
-    if (text.empty() || text.front() != '<') return text;
-    text.remove_prefix(1);
+// "...>rest" -> "...": up to the first '>' outside quotes (or the end, if none).
+std::string_view before_closing_bracket(std::string_view text) {
     std::size_t close = text.size();
     for_each_unquoted(text, [&](std::size_t i, char c) {
         if (c != '>') return true;
@@ -43,11 +41,26 @@ std::string_view strip_brackets(std::string_view text) {
     return text.substr(0, close);
 }
 
-// "@a.example,@b.example:alice@example.com" -> "alice@example.com".
+// "@a.example,@b.example:alice@example.com>" -> "alice@example.com>": from an
+// '@' at the start to the first ':' before any '>'. A route holds no quote
+// (At-domains only), so one there is not a quoted-string and is dropped with it.
+// Without a ':' it is no route: "@example.com" is a mailbox without local-part
+// (RFC 7208 §4.3 then checks postmaster@example.com), never the null sender.
 std::string_view strip_source_route(std::string_view path) {
     if (path.empty() || path.front() != '@') return path;
     const std::size_t colon = path.find(':');
-    return colon == std::string_view::npos ? std::string_view{} : path.substr(colon + 1);
+    if (colon == std::string_view::npos || path.substr(0, colon).find('>') != std::string_view::npos) return path;
+    return path.substr(colon + 1);
+}
+
+// The mailbox of a path argument: the brackets, then the source route go, in the
+// order of RFC 5321's grammar, so that nothing in the route (a '"' has no place
+// there) can hide the closing '>'; blanks at either end of each part go too.
+std::string_view mailbox_of(std::string_view argument) {
+    std::string_view path = spf::trimmed(argument);
+    if (path.empty() || path.front() != '<') return path;
+    path = strip_source_route(spf::trimmed(path.substr(1)));
+    return spf::trimmed(before_closing_bracket(path));
 }
 
 std::size_t last_unquoted_at(std::string_view mailbox) {
@@ -62,7 +75,7 @@ std::size_t last_unquoted_at(std::string_view mailbox) {
 template <class Path>
 Path split_path(std::string_view argument) {
     Path path;
-    path.address = std::string(strip_source_route(spf::trimmed(strip_brackets(spf::trimmed(argument)))));
+    path.address = std::string(mailbox_of(argument));
     const std::size_t at = last_unquoted_at(path.address);
     if (at == std::string::npos) {
         path.local_part = path.address;

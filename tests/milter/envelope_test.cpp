@@ -56,6 +56,31 @@ TEST(ReversePath, DropsASourceRoute) {
     EXPECT_EQ(path.domain, "example.com");
 }
 
+// What fuzzing found: the route goes before the closing '>' is looked for, so a
+// '"' in it (which RFC 5321 does not allow there) cannot hide that '>'.
+TEST(ReversePath, ReadsTheSourceRouteBeforeTheClosingBracket) {
+    struct Row {
+        const char* argument;
+        const char* address;
+        const char* domain;
+    };
+    const Row rows[] = {
+        {"<@r\"x:a@example.com>", "a@example.com", "example.com"},  // the '"' goes with the route
+        {"<@a.example>:x", "@a.example", "a.example"},                // the ':' is after the path
+        {"<@relay.example:  a@example.com >", "a@example.com", "example.com"},
+        {"<@relay.example:a@example.com\r>", "a@example.com", "example.com"},
+        {"<@a.example:@b.example>", "@b.example", "b.example"},
+        {"<@example.com>", "@example.com", "example.com"},  // no local-part: not the null sender
+    };
+    for (const Row& row : rows) {
+        SCOPED_TRACE(row.argument);
+        const milter::ReversePath path = milter::parse_reverse_path(row.argument);
+        EXPECT_EQ(path.address, row.address);
+        EXPECT_EQ(path.domain, row.domain);
+        EXPECT_FALSE(path.null_sender);
+    }
+}
+
 TEST(ReversePath, KeepsAQuotedLocalPartWithItsAtSignsAndBrackets) {
     const auto path = parse_reverse_path(R"(<"odd@local>part"@example.com>)");
     EXPECT_EQ(path.address, R"("odd@local>part"@example.com)");
