@@ -42,7 +42,8 @@ void report_rss(benchmark::State& state) {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     state.counters["peak_rss_kb"] = static_cast<double>(usage.ru_maxrss);
-    state.counters["reply_octets"] = static_cast<double>(many_strings_reply(static_cast<std::size_t>(state.range(0))).size());
+    state.counters["reply_octets"] =
+        static_cast<double>(many_strings_reply(static_cast<std::size_t>(state.range(0))).size());
 }
 
 void floor(benchmark::State& state) {

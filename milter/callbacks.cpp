@@ -49,8 +49,8 @@ struct Connection {
     Session session;
     std::optional<Transaction> transaction;
     std::optional<Decision> decision;
-    int results_seen = 0;            // Authentication-Results fields in this message
-    std::vector<int> forged_results; // their 1-based indexes that claim our authserv-id
+    int results_seen = 0;             // Authentication-Results fields in this message
+    std::vector<int> forged_results;  // their 1-based indexes that claim our authserv-id
     bool logged = false;
 };
 
@@ -157,8 +157,12 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, 
         *flags3 = 0;
         if ((actions & SMFIF_SETSYMLIST) == 0) return SMFIS_CONTINUE;
         const std::array<std::pair<int, const char*>, 6> lists = {{
-            {SMFIM_CONNECT, "j"}, {SMFIM_ENVFROM, "i {auth_authen}"}, {SMFIM_ENVRCPT, "i"},
-            {SMFIM_DATA, "i"}, {SMFIM_EOH, "i"}, {SMFIM_EOM, "i"},
+            {SMFIM_CONNECT, "j"},
+            {SMFIM_ENVFROM, "i {auth_authen}"},
+            {SMFIM_ENVRCPT, "i"},
+            {SMFIM_DATA, "i"},
+            {SMFIM_EOH, "i"},
+            {SMFIM_EOM, "i"},
         }};
         for (const auto& [stage, names] : lists) {
             std::string list = names;
@@ -211,8 +215,8 @@ sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
         log_when_known(ctx, connection, action != Action::accept);
         if (action != Action::accept) return refuse(ctx, action, *verdict.reply);
         if (verdict.stage == RejectStage::rcpt && verdict.action != Action::accept)
-            the_daemon->log.info(queue_id_or_noqueue(*connection.transaction) + ": to=" +
-                                 log_value("<" + recipient.address + ">", 300) + " exempt from the SPF " +
+            the_daemon->log.info(queue_id_or_noqueue(*connection.transaction) +
+                                 ": to=" + log_value("<" + recipient.address + ">", 300) + " exempt from the SPF " +
                                  std::string(to_string(verdict.action)));
         return SMFIS_CONTINUE;
     });
@@ -253,7 +257,8 @@ void remove_forged_results(SMFICTX* ctx, Connection& connection) {
     std::sort(connection.forged_results.rbegin(), connection.forged_results.rend());
     for (int index : connection.forged_results) {
         if (smfi_chgheader(ctx, name.data(), index, nullptr) != MI_SUCCESS)
-            throw std::runtime_error("smfi_chgheader could not remove Authentication-Results #" + std::to_string(index));
+            throw std::runtime_error("smfi_chgheader could not remove Authentication-Results #" +
+                                     std::to_string(index));
         the_daemon->log.info(queue_id_or_noqueue(*connection.transaction) +
                              ": removed a forged Authentication-Results field (#" + std::to_string(index) + ")");
     }

@@ -86,9 +86,9 @@ std::optional<ConfigError> apply_overrides(Config& config, const Overrides& over
 
 std::string_view to_string(Action action) {
     switch (action) {
-    case Action::accept: return "accept";
-    case Action::reject: return "reject";
-    case Action::tempfail: return "tempfail";
+        case Action::accept: return "accept";
+        case Action::reject: return "reject";
+        case Action::tempfail: return "tempfail";
     }
     return "?";
 }
@@ -97,10 +97,10 @@ std::string_view to_string(RejectStage stage) { return stage == RejectStage::mai
 
 std::string_view to_string(LogLevel level) {
     switch (level) {
-    case LogLevel::error: return "error";
-    case LogLevel::warning: return "warning";
-    case LogLevel::info: return "info";
-    case LogLevel::debug: return "debug";
+        case LogLevel::error: return "error";
+        case LogLevel::warning: return "warning";
+        case LogLevel::info: return "info";
+        case LogLevel::debug: return "debug";
     }
     return "?";
 }
@@ -137,13 +137,13 @@ std::variant<SocketSpec, std::string> parse_socket(std::string_view text) {
 
 Action action_for(const Config& config, spf::Result result) {
     switch (result) {
-    case spf::Result::pass: return Action::accept;
-    case spf::Result::fail: return config.fail_action;
-    case spf::Result::softfail: return config.softfail_action;
-    case spf::Result::neutral: return config.neutral_action;
-    case spf::Result::none: return config.none_action;
-    case spf::Result::temperror: return config.temperror_action;
-    case spf::Result::permerror: return config.permerror_action;
+        case spf::Result::pass: return Action::accept;
+        case spf::Result::fail: return config.fail_action;
+        case spf::Result::softfail: return config.softfail_action;
+        case spf::Result::neutral: return config.neutral_action;
+        case spf::Result::none: return config.none_action;
+        case spf::Result::temperror: return config.temperror_action;
+        case spf::Result::permerror: return config.permerror_action;
     }
     return Action::accept;
 }

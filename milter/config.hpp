@@ -35,9 +35,9 @@ std::string_view to_string(LogLevel level);
 struct SocketSpec {
     enum class Kind : std::uint8_t { unix_path, inet, inet6 };
     Kind kind = Kind::unix_path;
-    std::string path;         // unix_path
-    std::uint16_t port = 0;   // inet, inet6
-    std::string host;         // inet, inet6: address or name; empty = any
+    std::string path;        // unix_path
+    std::uint16_t port = 0;  // inet, inet6
+    std::string host;        // inet, inet6: address or name; empty = any
     std::string text;
     friend bool operator==(const SocketSpec&, const SocketSpec&) = default;
 };
@@ -49,7 +49,7 @@ struct Config {
     std::string user;
     std::string pid_file;
     std::vector<spf::DnsServer> dns_servers;  // empty: /etc/resolv.conf
-    std::optional<unsigned> dns_timeout_s;  // empty: resolv.conf's timeout:N, or 5 s
+    std::optional<unsigned> dns_timeout_s;    // empty: resolv.conf's timeout:N, or 5 s
     unsigned check_timeout_s = 20;
     std::vector<Network> trusted_networks;
     std::vector<Network> skip_networks;
@@ -68,9 +68,9 @@ struct Config {
     bool dry_run = false;
     bool add_received_spf = true;
     bool add_authentication_results = true;
-    std::string authserv_id;   // empty: the MTA's {j}
-    std::string receiver;      // empty: the MTA's {j}
-    std::string reject_text;   // an explain-string (RFC 7208 §6.2 / §7): macros allowed
+    std::string authserv_id;  // empty: the MTA's {j}
+    std::string receiver;     // empty: the MTA's {j}
+    std::string reject_text;  // an explain-string (RFC 7208 §6.2 / §7): macros allowed
     LogLevel log_level = LogLevel::info;
     std::string syslog_facility = "mail";
 
@@ -87,8 +87,8 @@ const Config& default_config();
 
 struct ConfigError {
     std::string file;
-    unsigned line = 0;   // 1-based; 0 when the error is not on a line (missing file)
-    std::string key;     // empty when no key could be read
+    unsigned line = 0;  // 1-based; 0 when the error is not on a line (missing file)
+    std::string key;    // empty when no key could be read
     std::string message;
     // "FILE:LINE: key 'KEY': MESSAGE"; parts that are unknown are left out.
     std::string to_string() const;

@@ -63,8 +63,14 @@ std::vector<std::string_view> split_list(std::string_view value) {
 
 Parsed<bool> parse_bool(std::string_view value) {
     static constexpr std::array<std::pair<std::string_view, bool>, 8> words = {{
-        {"yes", true}, {"true", true}, {"on", true}, {"1", true},
-        {"no", false}, {"false", false}, {"off", false}, {"0", false},
+        {"yes", true},
+        {"true", true},
+        {"on", true},
+        {"1", true},
+        {"no", false},
+        {"false", false},
+        {"off", false},
+        {"0", false},
     }};
     return parse_word(value, words, "yes or no");
 }
@@ -89,38 +95,45 @@ Parsed<unsigned> parse_mode(std::string_view value) {
 
 Parsed<Action> parse_action(std::string_view value) {
     static constexpr std::array<std::pair<std::string_view, Action>, 3> words = {{
-        {"accept", Action::accept}, {"reject", Action::reject}, {"tempfail", Action::tempfail},
+        {"accept", Action::accept},
+        {"reject", Action::reject},
+        {"tempfail", Action::tempfail},
     }};
     return parse_word(value, words, "accept, reject or tempfail");
 }
 
 Parsed<RejectStage> parse_reject_stage(std::string_view value) {
     static constexpr std::array<std::pair<std::string_view, RejectStage>, 2> words = {{
-        {"mail", RejectStage::mail}, {"rcpt", RejectStage::rcpt},
+        {"mail", RejectStage::mail},
+        {"rcpt", RejectStage::rcpt},
     }};
     return parse_word(value, words, "mail or rcpt");
 }
 
 Parsed<LogLevel> parse_log_level(std::string_view value) {
     static constexpr std::array<std::pair<std::string_view, LogLevel>, 4> words = {{
-        {"error", LogLevel::error}, {"warning", LogLevel::warning}, {"info", LogLevel::info},
+        {"error", LogLevel::error},
+        {"warning", LogLevel::warning},
+        {"info", LogLevel::info},
         {"debug", LogLevel::debug},
     }};
     return parse_word(value, words, "error, warning, info or debug");
 }
 
 Parsed<std::string> parse_facility(std::string_view value) {
-    static constexpr std::array<std::string_view, 13> names = {
-        "mail", "daemon", "user", "auth", "authpriv", "local0", "local1",
-        "local2", "local3", "local4", "local5", "local6", "local7"};
+    static constexpr std::array<std::string_view, 13> names = {"mail",   "daemon", "user",   "auth",   "authpriv",
+                                                               "local0", "local1", "local2", "local3", "local4",
+                                                               "local5", "local6", "local7"};
     const std::string name = lower_case(value);
     if (std::find(names.begin(), names.end(), name) == names.end())
-        return ValueError{quoted(value) + " is not a syslog facility (mail, daemon, user, auth, authpriv, local0..local7)"};
+        return ValueError{quoted(value) +
+                          " is not a syslog facility (mail, daemon, user, auth, authpriv, local0..local7)"};
     return name;
 }
 
 Parsed<std::string> parse_name(std::string_view value) {
-    if (has_blank(value) || value.find(':') != std::string_view::npos) return ValueError{quoted(value) + " is not a user name"};
+    if (has_blank(value) || value.find(':') != std::string_view::npos)
+        return ValueError{quoted(value) + " is not a user name"};
     return std::string(value);
 }
 

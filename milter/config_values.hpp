@@ -37,16 +37,16 @@ std::string assign(T& field, std::variant<T, std::string>&& parsed) {
 // Comma-separated items, each trimmed; empty items are dropped ("a, , b" = a, b).
 std::vector<std::string_view> split_list(std::string_view value);
 
-Parsed<bool> parse_bool(std::string_view value);            // yes/no, true/false, on/off, 1/0
+Parsed<bool> parse_bool(std::string_view value);  // yes/no, true/false, on/off, 1/0
 Parsed<unsigned> parse_seconds(std::string_view value, unsigned min, unsigned max);
-Parsed<unsigned> parse_mode(std::string_view value);        // octal, at most 0777
+Parsed<unsigned> parse_mode(std::string_view value);  // octal, at most 0777
 Parsed<Action> parse_action(std::string_view value);
 Parsed<RejectStage> parse_reject_stage(std::string_view value);
 Parsed<LogLevel> parse_log_level(std::string_view value);
 Parsed<std::string> parse_facility(std::string_view value);
-Parsed<std::string> parse_name(std::string_view value);      // a user name: no blanks
-Parsed<std::string> parse_path(std::string_view value);      // empty or absolute
-Parsed<std::string> parse_host_name(std::string_view value); // empty or a dot-atom host name
+Parsed<std::string> parse_name(std::string_view value);       // a user name: no blanks
+Parsed<std::string> parse_path(std::string_view value);       // empty or absolute
+Parsed<std::string> parse_host_name(std::string_view value);  // empty or a dot-atom host name
 Parsed<std::string> parse_reject_text(std::string_view value);
 Parsed<std::vector<spf::DnsServer>> parse_dns_servers(std::string_view value);
 Parsed<std::vector<Network>> parse_networks(std::string_view value);

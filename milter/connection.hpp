@@ -17,14 +17,14 @@ struct Session {
     // The client's address from xxfi_connect's hostaddr, v4-mapped already unmapped.
     // Empty when the MTA gave none: a local submission (sendmail -bs), never checked.
     std::optional<spf::IpAddress> client;
-    std::string helo;           // the last HELO/EHLO argument, as received
-    std::string mta_hostname;   // the MTA's {j} macro: default authserv-id and receiver
+    std::string helo;          // the last HELO/EHLO argument, as received
+    std::string mta_hostname;  // the MTA's {j} macro: default authserv-id and receiver
 };
 
 struct Transaction {
     ReversePath reverse_path;
-    std::string auth_authen;    // the {auth_authen} macro: the SASL login, if any
-    std::string queue_id;       // the {i} macro, once the MTA gives it
+    std::string auth_authen;  // the {auth_authen} macro: the SASL login, if any
+    std::string queue_id;     // the {i} macro, once the MTA gives it
 };
 
 }  // namespace milter

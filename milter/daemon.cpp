@@ -132,8 +132,8 @@ int run_daemon(const Options& options, Config config) {
     }
 
     std::thread reloader(reload_loop, std::ref(runtimes), std::cref(options.config_source), std::ref(log));
-    log.info("started " + version_text().substr(0, version_text().size() - 1) + ": " + config.source +
-             ", socket " + config.socket.text + (started.user ? ", user " + started.user->name : "") +
+    log.info("started " + version_text().substr(0, version_text().size() - 1) + ": " + config.source + ", socket " +
+             config.socket.text + (started.user ? ", user " + started.user->name : "") +
              (config.dry_run ? ", dry run" : ""));
     const bool ok = run_milter();
     reload_requests.stop();

@@ -46,7 +46,8 @@ std::string format_decision(const Session& session, const Transaction& transacti
     field(line, "identity", by_helo ? "helo" : "mailfrom");
     evaluation_fields(line, deciding);
     field(line, "ms", std::to_string(checks.elapsed_ms));
-    if (!by_helo && checks.helo && !checks.mailfrom_is_helo) field(line, "helo-result", spf::to_string(checks.helo->result));
+    if (!by_helo && checks.helo && !checks.mailfrom_is_helo)
+        field(line, "helo-result", spf::to_string(checks.helo->result));
     if (by_helo && checks.mailfrom && !checks.mailfrom_is_helo)
         field(line, "mailfrom-result", spf::to_string(checks.mailfrom->result));
     field(line, "action", to_string(verdict.action));

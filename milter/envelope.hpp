@@ -23,9 +23,9 @@ struct ReversePath {
 ReversePath parse_reverse_path(std::string_view argument);
 
 struct ForwardPath {
-    std::string address;     // without <>, source route stripped
+    std::string address;  // without <>, source route stripped
     std::string local_part;
-    std::string domain;      // "" for "<Postmaster>" (RFC 5321 §4.1.1.3)
+    std::string domain;  // "" for "<Postmaster>" (RFC 5321 §4.1.1.3)
 };
 
 ForwardPath parse_forward_path(std::string_view argument);

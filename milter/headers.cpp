@@ -58,16 +58,16 @@ std::string result_comment(const SpfReport& report, const spf::IpAddress& client
     const std::string& mailbox = report.mailbox.str();
     const std::string ip = client.to_string();
     switch (report.result) {
-    case spf::Result::pass: return "domain of " + mailbox + " designates " + ip + " as permitted sender";
-    case spf::Result::fail: return "domain of " + mailbox + " does not designate " + ip + " as permitted sender";
-    case spf::Result::softfail:
-        return "domain of transitioning " + mailbox + " does not designate " + ip + " as permitted sender";
-    case spf::Result::neutral: return ip + " is neither permitted nor denied by domain of " + mailbox;
-    case spf::Result::none: return "domain of " + mailbox + " does not designate permitted sender hosts";
-    case spf::Result::temperror:
-        return "error in processing during lookup of " + mailbox + ": " + report.reason.str();
-    case spf::Result::permerror:
-        return "permanent error in processing domain of " + mailbox + ": " + report.reason.str();
+        case spf::Result::pass: return "domain of " + mailbox + " designates " + ip + " as permitted sender";
+        case spf::Result::fail: return "domain of " + mailbox + " does not designate " + ip + " as permitted sender";
+        case spf::Result::softfail:
+            return "domain of transitioning " + mailbox + " does not designate " + ip + " as permitted sender";
+        case spf::Result::neutral: return ip + " is neither permitted nor denied by domain of " + mailbox;
+        case spf::Result::none: return "domain of " + mailbox + " does not designate permitted sender hosts";
+        case spf::Result::temperror:
+            return "error in processing during lookup of " + mailbox + ": " + report.reason.str();
+        case spf::Result::permerror:
+            return "permanent error in processing domain of " + mailbox + ": " + report.reason.str();
     }
     return {};
 }
@@ -94,7 +94,8 @@ HeaderField authentication_results(const HeaderContext& context, const SpfReport
     std::string text = dot_atom_or_quoted(context.authserv_id);
     if (mailfrom != nullptr) {
         text += "; spf=" + std::string(spf::to_string(mailfrom->result)) + " " +
-                comment(result_comment(*mailfrom, context.client)) + " smtp.mailfrom=" + property_value(mailfrom->mailbox);
+                comment(result_comment(*mailfrom, context.client)) +
+                " smtp.mailfrom=" + property_value(mailfrom->mailbox);
     }
     if (helo != nullptr)
         text += "; spf=" + std::string(spf::to_string(helo->result)) + " smtp.helo=" + property_value(context.helo);

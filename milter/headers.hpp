@@ -34,7 +34,7 @@ struct SpfReport {
 
 // What every header of one message shares.
 struct HeaderContext {
-    SafeText receiver;       // receiver= and the comment's prefix; left out when empty
+    SafeText receiver;  // receiver= and the comment's prefix; left out when empty
     SafeText authserv_id;
     spf::IpAddress client;
     SafeText envelope_from;  // the reverse-path as received; "<>" for the null sender

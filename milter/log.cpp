@@ -14,20 +14,20 @@ namespace {
 
 int syslog_priority(LogLevel level) {
     switch (level) {
-    case LogLevel::error: return LOG_ERR;
-    case LogLevel::warning: return LOG_WARNING;
-    case LogLevel::info: return LOG_INFO;
-    case LogLevel::debug: return LOG_DEBUG;
+        case LogLevel::error: return LOG_ERR;
+        case LogLevel::warning: return LOG_WARNING;
+        case LogLevel::info: return LOG_INFO;
+        case LogLevel::debug: return LOG_DEBUG;
     }
     return LOG_INFO;
 }
 
 std::string_view prefix_of(LogLevel level) {
     switch (level) {
-    case LogLevel::error: return "error: ";
-    case LogLevel::warning: return "warning: ";
-    case LogLevel::info: return "";
-    case LogLevel::debug: return "debug: ";
+        case LogLevel::error: return "error: ";
+        case LogLevel::warning: return "warning: ";
+        case LogLevel::info: return "";
+        case LogLevel::debug: return "debug: ";
     }
     return "";
 }
@@ -36,9 +36,18 @@ std::string_view prefix_of(LogLevel level) {
 
 int syslog_facility_code(std::string_view name) {
     static constexpr std::array<std::pair<std::string_view, int>, 13> facilities = {{
-        {"mail", LOG_MAIL}, {"daemon", LOG_DAEMON}, {"user", LOG_USER}, {"auth", LOG_AUTH},
-        {"authpriv", LOG_AUTHPRIV}, {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
-        {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6},
+        {"mail", LOG_MAIL},
+        {"daemon", LOG_DAEMON},
+        {"user", LOG_USER},
+        {"auth", LOG_AUTH},
+        {"authpriv", LOG_AUTHPRIV},
+        {"local0", LOG_LOCAL0},
+        {"local1", LOG_LOCAL1},
+        {"local2", LOG_LOCAL2},
+        {"local3", LOG_LOCAL3},
+        {"local4", LOG_LOCAL4},
+        {"local5", LOG_LOCAL5},
+        {"local6", LOG_LOCAL6},
         {"local7", LOG_LOCAL7},
     }};
     for (const auto& [facility, code] : facilities)

@@ -78,8 +78,8 @@ int main(int argc, char** argv) {
     }
     Config& config = std::get<Config>(loaded);
     switch (options.mode) {
-    case Options::Mode::check_config: return check_config(config);
-    case Options::Mode::simulate: return run_simulation(options, config);
-    default: return run_daemon(options, std::move(config));
+        case Options::Mode::check_config: return check_config(config);
+        case Options::Mode::simulate: return run_simulation(options, config);
+        default: return run_daemon(options, std::move(config));
     }
 }

@@ -14,7 +14,7 @@
 namespace milter {
 
 struct Network {
-    spf::IpAddress address;      // host bits cleared
+    spf::IpAddress address;  // host bits cleared
     unsigned prefix_length = 32;
 
     bool contains(const spf::IpAddress& client) const;

@@ -30,7 +30,7 @@ struct Parser {
 std::variant<Options, std::string> parse_options(std::span<const std::string_view> arguments) {
     Options options;
     Parser parser{arguments, 0, {}};
-    bool daemon_only = false;       // -p, -f, -n
+    bool daemon_only = false;                     // -p, -f, -n
     std::vector<std::string_view> simulate_only;  // --ip, --helo, --from, --rcpt, --json
     bool ip = false, helo = false, from = false;
     for (; parser.index < arguments.size(); ++parser.index) {
@@ -46,8 +46,8 @@ std::variant<Options, std::string> parse_options(std::span<const std::string_vie
             name = argument.substr(0, 2);
             attached = argument.substr(2);
         }
-        const bool empty_attached = argument.starts_with("--") && argument.ends_with("=") &&
-                                    argument.find('=') == argument.size() - 1;
+        const bool empty_attached =
+            argument.starts_with("--") && argument.ends_with("=") && argument.find('=') == argument.size() - 1;
         auto value = [&]() -> std::optional<std::string> {
             if (empty_attached) return std::string();
             return parser.value_of(name, attached);

@@ -24,7 +24,7 @@ inline constexpr int exit_config = 78;  // EX_CONFIG, sysexits.h
 struct SimulateOptions {
     std::string ip;
     std::string helo;
-    std::string from;                 // "" is the null sender
+    std::string from;  // "" is the null sender
     std::optional<std::string> rcpt;
     bool json = false;
 };
@@ -32,8 +32,8 @@ struct SimulateOptions {
 struct Options {
     enum class Mode : std::uint8_t { run, check_config, simulate, help, version };
     Mode mode = Mode::run;
-    ConfigSource config_source;   // -c, -p, --dns-server
-    bool log_to_stderr = false;   // -f: the log goes to stderr instead of syslog
+    ConfigSource config_source;  // -c, -p, --dns-server
+    bool log_to_stderr = false;  // -f: the log goes to stderr instead of syslog
     SimulateOptions simulate;
 };
 

@@ -20,9 +20,9 @@ using std::chrono::milliseconds;
 
 int severity(Action action) {
     switch (action) {
-    case Action::accept: return 0;
-    case Action::tempfail: return 1;
-    case Action::reject: return 2;
+        case Action::accept: return 0;
+        case Action::tempfail: return 1;
+        case Action::reject: return 2;
     }
     return 0;
 }
@@ -55,25 +55,25 @@ Reply reply_for(spf::Result result, Action action, const spf::Evaluation& evalua
     std::string text;
     std::string detail = "7.1";
     switch (result) {
-    case spf::Result::fail:
-        detail = "7.23";
-        text = !evaluation.explanation.empty() ? SafeText::from(evaluation.explanation, 4096).str()
-                                               : "SPF fail: " + ip + " is not allowed to send mail for " + domain;
-        break;
-    case spf::Result::softfail:
-        text = "SPF softfail: " + domain + " does not designate " + ip + " as a permitted sender";
-        break;
-    case spf::Result::neutral: text = "SPF neutral: " + domain + " neither permits nor denies " + ip; break;
-    case spf::Result::none: text = "SPF none: " + (reason.empty() ? "no SPF policy for " + domain : reason); break;
-    case spf::Result::temperror:
-        detail = "7.24";
-        text = "SPF temperror: temporary DNS failure checking " + domain + ", try again later";
-        break;
-    case spf::Result::permerror:
-        detail = "7.24";
-        text = "SPF permerror for " + domain + ": " + reason;
-        break;
-    case spf::Result::pass: text = "SPF pass"; break;
+        case spf::Result::fail:
+            detail = "7.23";
+            text = !evaluation.explanation.empty() ? SafeText::from(evaluation.explanation, 4096).str()
+                                                   : "SPF fail: " + ip + " is not allowed to send mail for " + domain;
+            break;
+        case spf::Result::softfail:
+            text = "SPF softfail: " + domain + " does not designate " + ip + " as a permitted sender";
+            break;
+        case spf::Result::neutral: text = "SPF neutral: " + domain + " neither permits nor denies " + ip; break;
+        case spf::Result::none: text = "SPF none: " + (reason.empty() ? "no SPF policy for " + domain : reason); break;
+        case spf::Result::temperror:
+            detail = "7.24";
+            text = "SPF temperror: temporary DNS failure checking " + domain + ", try again later";
+            break;
+        case spf::Result::permerror:
+            detail = "7.24";
+            text = "SPF permerror for " + domain + ": " + reason;
+            break;
+        case spf::Result::pass: text = "SPF pass"; break;
     }
     return Reply{temporary ? "451" : "550", (temporary ? "4." : "5.") + detail,
                  ReplyText::from(SafeText::from(text, 4096))};
@@ -116,12 +116,12 @@ std::vector<HeaderField> headers_for(const Config& config, const Session& sessio
 
 std::string_view to_string(SkipReason reason) {
     switch (reason) {
-    case SkipReason::none: return "none";
-    case SkipReason::local: return "local";
-    case SkipReason::trusted_network: return "trusted-network";
-    case SkipReason::skip_network: return "skip-network";
-    case SkipReason::authenticated: return "authenticated";
-    case SkipReason::sender_domain: return "sender-domain";
+        case SkipReason::none: return "none";
+        case SkipReason::local: return "local";
+        case SkipReason::trusted_network: return "trusted-network";
+        case SkipReason::skip_network: return "skip-network";
+        case SkipReason::authenticated: return "authenticated";
+        case SkipReason::sender_domain: return "sender-domain";
     }
     return "?";
 }
@@ -152,8 +152,8 @@ SkipReason skip_reason(const Config& config, const Session& session, const Trans
     return SkipReason::none;
 }
 
-Checks run_checks(const Config& config, const Session& session, const Transaction& transaction,
-                  spf::Resolver& resolver, const spf::Clock& clock) {
+Checks run_checks(const Config& config, const Session& session, const Transaction& transaction, spf::Resolver& resolver,
+                  const spf::Clock& clock) {
     Checks checks;
     checks.skip = skip_reason(config, session, transaction);
     if (checks.skip != SkipReason::none) return checks;
@@ -196,8 +196,8 @@ Verdict verdict_for(const Config& config, const Session& session, const Transact
     }
     verdict.remove_forged_results = true;
 
-    const Action helo_action = checks.helo && checks.helo->result == spf::Result::fail ? config.helo_fail_action
-                                                                                       : Action::accept;
+    const Action helo_action =
+        checks.helo && checks.helo->result == spf::Result::fail ? config.helo_fail_action : Action::accept;
     const Action mailfrom_action = checks.mailfrom ? action_for(config, checks.mailfrom->result) : Action::accept;
     const bool by_helo = severity(helo_action) >= severity(mailfrom_action) && helo_action != Action::accept;
     verdict.decided_by = by_helo || !checks.mailfrom ? spf::Identity::helo : spf::Identity::mailfrom;
@@ -211,8 +211,8 @@ Verdict verdict_for(const Config& config, const Session& session, const Transact
     return verdict;
 }
 
-Decision decide(const Config& config, const Session& session, const Transaction& transaction,
-                spf::Resolver& resolver, const spf::Clock& clock) {
+Decision decide(const Config& config, const Session& session, const Transaction& transaction, spf::Resolver& resolver,
+                const spf::Clock& clock) {
     Decision decision;
     decision.checks = run_checks(config, session, transaction, resolver, clock);
     decision.verdict = verdict_for(config, session, transaction, decision.checks);
@@ -222,10 +222,9 @@ Decision decide(const Config& config, const Session& session, const Transaction&
 bool is_exempt(const Config& config, const ForwardPath& recipient) {
     const std::string local_part = lower_case(recipient.local_part);
     const std::string address = recipient.domain.empty() ? local_part : local_part + "@" + lower_case(recipient.domain);
-    return std::any_of(config.exempt_recipients.begin(), config.exempt_recipients.end(),
-                       [&](const std::string& entry) {
-                           return entry.find('@') == std::string::npos ? entry == local_part : entry == address;
-                       });
+    return std::any_of(config.exempt_recipients.begin(), config.exempt_recipients.end(), [&](const std::string& entry) {
+        return entry.find('@') == std::string::npos ? entry == local_part : entry == address;
+    });
 }
 
 Action action_for_recipient(const Config& config, const Verdict& verdict, const ForwardPath& recipient) {

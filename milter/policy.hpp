@@ -51,8 +51,8 @@ struct Checks {
 
 // Evaluates what the configuration asks for. All DNS of the transaction shares
 // one deadline: clock.now() + check_timeout.
-Checks run_checks(const Config& config, const Session& session, const Transaction& transaction,
-                  spf::Resolver& resolver, const spf::Clock& clock);
+Checks run_checks(const Config& config, const Session& session, const Transaction& transaction, spf::Resolver& resolver,
+                  const spf::Clock& clock);
 
 struct Reply {
     std::string code;           // "550", "451"
@@ -67,21 +67,20 @@ struct Verdict {
     RejectStage stage = RejectStage::mail;  // where a reject or tempfail is given
     std::optional<Reply> reply;             // set when policy_action is not accept
     spf::Identity decided_by = spf::Identity::mailfrom;
-    std::vector<HeaderField> headers;       // top-down order, added at end of message
-    bool remove_forged_results = false;     // remove incoming A-R that claim authserv_id
+    std::vector<HeaderField> headers;    // top-down order, added at end of message
+    bool remove_forged_results = false;  // remove incoming A-R that claim authserv_id
     std::string authserv_id;
 };
 
-Verdict verdict_for(const Config& config, const Session& session, const Transaction& transaction,
-                    const Checks& checks);
+Verdict verdict_for(const Config& config, const Session& session, const Transaction& transaction, const Checks& checks);
 
 struct Decision {
     Checks checks;
     Verdict verdict;
 };
 
-Decision decide(const Config& config, const Session& session, const Transaction& transaction,
-                spf::Resolver& resolver, const spf::Clock& clock = spf::system_clock());
+Decision decide(const Config& config, const Session& session, const Transaction& transaction, spf::Resolver& resolver,
+                const spf::Clock& clock = spf::system_clock());
 
 // reject_at = rcpt (RFC 5321 §4.5.1): exempt recipients are accepted, others get
 // the verdict's action. With reject_at = mail every recipient is accepted (a

@@ -168,8 +168,7 @@ std::optional<std::string> write_pid_file(const std::string& path, const std::op
     // PIDFile=, start-stop-daemon, kill $(cat ...)), so the service user must not
     // be able to write another pid into it. Removing it at stop needs only the
     // directory. A file left by an older version, owned by the user, is taken back.
-    if (status.st_uid != geteuid() && fchown(fd.get(), geteuid(), getegid()) != 0)
-        return system_error("chown " + path);
+    if (status.st_uid != geteuid() && fchown(fd.get(), geteuid(), getegid()) != 0) return system_error("chown " + path);
     return std::nullopt;
 }
 

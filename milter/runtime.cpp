@@ -18,7 +18,7 @@ std::variant<std::shared_ptr<spf::Resolver>, std::string> make_ldns_resolver(con
 }
 
 std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(Config config, const ResolverFactory& factory,
-                                                                         unsigned generation) {
+                                                                        unsigned generation) {
     auto resolver = factory(config);
     if (auto* error = std::get_if<std::string>(&resolver)) return std::move(*error);
     auto runtime = std::make_shared<Runtime>();

@@ -32,12 +32,12 @@ using ResolverFactory = std::function<std::variant<std::shared_ptr<spf::Resolver
 std::variant<std::shared_ptr<spf::Resolver>, std::string> make_ldns_resolver(const Config& config);
 
 std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(Config config, const ResolverFactory& factory,
-                                                                         unsigned generation = 1);
+                                                                        unsigned generation = 1);
 
 struct ReloadOutcome {
     bool reloaded = false;
-    std::string error;                  // why not: "FILE:LINE: key 'KEY': MESSAGE"
-    std::vector<std::string> ignored;   // keys that changed but need a restart (socket, user, ...)
+    std::string error;                 // why not: "FILE:LINE: key 'KEY': MESSAGE"
+    std::vector<std::string> ignored;  // keys that changed but need a restart (socket, user, ...)
 };
 
 class RuntimeHolder {

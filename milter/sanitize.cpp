@@ -12,9 +12,7 @@ constexpr std::string_view ellipsis = "...";
 
 bool is_printable(unsigned char c) { return c >= 0x20 && c <= 0x7e; }
 
-bool is_alnum(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+bool is_alnum(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // RFC 5322 §3.2.3 atext.
 bool is_atext(unsigned char c) {
@@ -97,9 +95,8 @@ std::string comment_text(const SafeText& text) { return escaped(text.str(), "()\
 std::string log_value(std::string_view text, std::size_t max_octets) {
     const bool cut = text.size() > max_octets;
     if (cut) text = text.substr(0, max_octets);
-    const bool bare = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return is_log_bare(static_cast<unsigned char>(c));
-    });
+    const bool bare = !text.empty() && std::all_of(text.begin(), text.end(),
+                                                   [](char c) { return is_log_bare(static_cast<unsigned char>(c)); });
     if (bare && !cut) return std::string(text);
     constexpr std::array<char, 16> hex = {'0', '1', '2', '3', '4', '5', '6', '7',
                                           '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};

@@ -18,9 +18,9 @@ class SafeText {
 public:
     // Caps chosen so that every header we build stays below the RFC 5322 §2.1.1
     // limit of 998 octets per line even when each octet needs a backslash.
-    static constexpr std::size_t domain_cap = 255;    // HELO names, domains (RFC 1035 §2.3.4)
-    static constexpr std::size_t mailbox_cap = 256;   // reverse-paths (RFC 5321 §4.5.3.1.3)
-    static constexpr std::size_t text_cap = 200;      // reasons, explanations, terms
+    static constexpr std::size_t domain_cap = 255;   // HELO names, domains (RFC 1035 §2.3.4)
+    static constexpr std::size_t mailbox_cap = 256;  // reverse-paths (RFC 5321 §4.5.3.1.3)
+    static constexpr std::size_t text_cap = 200;     // reasons, explanations, terms
 
     SafeText() = default;
     // Every octet outside 0x20..0x7E becomes '?'. Text longer than max_octets is

@@ -20,11 +20,11 @@ int sigwait_passing_reloads(SigwaitFunction real_sigwait, const sigset_t* set, i
 
 const char* signal_name(int signal_number) {
     switch (signal_number) {
-    case SIGHUP: return "SIGHUP";
-    case SIGUSR1: return "SIGUSR1";
-    case SIGTERM: return "SIGTERM";
-    case SIGINT: return "SIGINT";
-    default: return "a signal";
+        case SIGHUP: return "SIGHUP";
+        case SIGUSR1: return "SIGUSR1";
+        case SIGTERM: return "SIGTERM";
+        case SIGINT: return "SIGINT";
+        default: return "a signal";
     }
 }
 

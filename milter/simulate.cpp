@@ -84,8 +84,10 @@ std::string action_line(const Simulation& simulation) {
     const Verdict& verdict = simulation.decision.verdict;
     if (verdict.policy_action == Action::accept) return "accept";
     std::string text = std::string(to_string(verdict.action));
-    if (verdict.action == Action::accept) text += " (dry run: would " + std::string(to_string(verdict.policy_action)) + ")";
-    else text += " at " + stage_name(verdict.stage);
+    if (verdict.action == Action::accept)
+        text += " (dry run: would " + std::string(to_string(verdict.policy_action)) + ")";
+    else
+        text += " at " + stage_name(verdict.stage);
     if (verdict.stage == RejectStage::rcpt && verdict.action != Action::accept) {
         text += ", except exempt recipients";
         if (simulation.recipient)
@@ -127,19 +129,23 @@ std::string format_text(const Config& config, const Simulation& simulation) {
         text += "skip: " + std::string(to_string(checks.skip)) + " (not checked, no headers)\n";
     } else {
         text += "skip: no\n";
-        if (checks.helo) text += text_evaluation("helo identity: ", *checks.helo, mailbox_for(spf::Identity::helo, simulation));
-        if (checks.mailfrom_is_helo) text += "mailfrom identity: the helo check (null sender, RFC 7208 section 2.4)\n";
+        if (checks.helo)
+            text += text_evaluation("helo identity: ", *checks.helo, mailbox_for(spf::Identity::helo, simulation));
+        if (checks.mailfrom_is_helo)
+            text += "mailfrom identity: the helo check (null sender, RFC 7208 section 2.4)\n";
         else if (checks.mailfrom)
-            text += text_evaluation("mailfrom identity: ", *checks.mailfrom, mailbox_for(spf::Identity::mailfrom, simulation));
-        else text += "mailfrom identity: not checked (the HELO fail is rejected at MAIL FROM)\n";
+            text += text_evaluation("mailfrom identity: ", *checks.mailfrom,
+                                    mailbox_for(spf::Identity::mailfrom, simulation));
+        else
+            text += "mailfrom identity: not checked (the HELO fail is rejected at MAIL FROM)\n";
     }
     text += "action: " + action_line(simulation) + "\n";
     if (verdict.reply) {
         const bool given = verdict.action != Action::accept &&
                            (!simulation.recipient || simulation.recipient_action != Action::accept ||
                             verdict.stage == RejectStage::mail);
-        text += std::string(given ? "reply at " : "reply that would be given at ") + stage_name(verdict.stage) +
-                ": " + verdict.reply->to_string() + "\n";
+        text += std::string(given ? "reply at " : "reply that would be given at ") + stage_name(verdict.stage) + ": " +
+                verdict.reply->to_string() + "\n";
     }
     if (!headers_added(simulation) || verdict.headers.empty()) {
         text += "headers: none\n";

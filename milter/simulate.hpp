@@ -21,8 +21,8 @@ struct Simulation {
     Session session;
     Transaction transaction;
     Decision decision;
-    std::optional<ForwardPath> recipient;          // --rcpt
-    Action recipient_action = Action::accept;      // what RCPT TO would get
+    std::optional<ForwardPath> recipient;      // --rcpt
+    Action recipient_action = Action::accept;  // what RCPT TO would get
 };
 
 // mta_hostname stands for the MTA's {j} (the daemon's default authserv-id and

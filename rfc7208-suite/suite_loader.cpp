@@ -45,7 +45,8 @@ void add_entries(Zone& zone, const std::string& name, const YAML::Node& entries)
     bool has_txt = false;
     for (const auto& entry : entries) {
         if (entry.IsScalar()) {
-            if (entry.as<std::string>() != "TIMEOUT") throw std::runtime_error("unknown entry " + entry.as<std::string>());
+            if (entry.as<std::string>() != "TIMEOUT")
+                throw std::runtime_error("unknown entry " + entry.as<std::string>());
             ZoneRecord marker;
             marker.kind = ZoneRecord::Kind::timeout_all;
             zone.add(name, marker);

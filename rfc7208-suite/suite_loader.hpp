@@ -16,10 +16,10 @@ namespace spf::suite {
 
 struct TestCase {
     std::string name;
-    std::string spec;         // RFC section, e.g. "4.6.4/1"
+    std::string spec;  // RFC section, e.g. "4.6.4/1"
     std::string description;
     std::string helo;
-    std::string host;         // the client IP, as written
+    std::string host;  // the client IP, as written
     std::string mail_from;
     std::vector<std::string> results;  // acceptable results, preferred first
     std::optional<std::string> explanation;

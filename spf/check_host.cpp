@@ -69,8 +69,8 @@ bool is_valid_domain(std::string_view name) {
         name.remove_prefix(dot + 1);
     }
     // An all-numeric last label is an IP address written without brackets.
-    const bool numeric = std::all_of(last_label.begin(), last_label.end(),
-                                     [](unsigned char c) { return std::isdigit(c) != 0; });
+    const bool numeric =
+        std::all_of(last_label.begin(), last_label.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
     return labels >= 2 && !numeric;
 }
 
@@ -78,10 +78,10 @@ namespace detail {
 
 Result result_of(ast::Qualifier qualifier) {
     switch (qualifier) {
-    case ast::Qualifier::pass: return Result::pass;
-    case ast::Qualifier::fail: return Result::fail;
-    case ast::Qualifier::softfail: return Result::softfail;
-    case ast::Qualifier::neutral: return Result::neutral;
+        case ast::Qualifier::pass: return Result::pass;
+        case ast::Qualifier::fail: return Result::fail;
+        case ast::Qualifier::softfail: return Result::softfail;
+        case ast::Qualifier::neutral: return Result::neutral;
     }
     return Result::neutral;
 }
@@ -115,8 +115,14 @@ bool is_subdomain_of(std::string_view name, std::string_view domain) {
 
 Evaluator::Evaluator(const IpAddress& ip, const std::string& sender, const std::string& helo, Resolver& resolver,
                      const CheckOptions& options)
-    : ip_(ip.unmapped()), sender_(sender), local_part_(local_part_of(sender)), sender_domain_(domain_of(sender)),
-      helo_(helo), resolver_(resolver), options_(options), budget_(options.limits) {}
+    : ip_(ip.unmapped()),
+      sender_(sender),
+      local_part_(local_part_of(sender)),
+      sender_domain_(domain_of(sender)),
+      helo_(helo),
+      resolver_(resolver),
+      options_(options),
+      budget_(options.limits) {}
 
 void Evaluator::trace(TraceEvent::Kind kind, unsigned depth, std::string text) {
     if (options_.trace) trace_.push_back(TraceEvent{kind, depth, std::move(text)});
@@ -184,7 +190,7 @@ MacroValues Evaluator::macro_values(const std::string& domain, unsigned depth) {
 }
 
 std::variant<std::string, Stop> Evaluator::target_name(const ast::MacroString& domain_spec, const std::string& domain,
-                                                      unsigned depth) {
+                                                       unsigned depth) {
     Expansion expansion = expand(domain_spec, macro_values(domain, depth), MacroContext::domain_spec);
     // %{p} looks names up; "unknown" for want of time is not a name (budget.hpp).
     if (auto stop = budget_.time_stop()) return *stop;
@@ -195,19 +201,21 @@ std::variant<std::string, Stop> Evaluator::target_name(const ast::MacroString& d
 std::variant<ast::Record, Outcome> Evaluator::fetch_record(const std::string& domain, unsigned depth) {
     const Answer answer = lookup(domain, RrType::txt, depth);
     switch (answer.status) {
-    case DnsStatus::timeout:
-        if (budget_.time_exhausted())
+        case DnsStatus::timeout:
+            if (budget_.time_exhausted())
+                return Outcome{Result::temperror,
+                               std::string(Budget::time_exhausted_reason) + " looking up the SPF record of " + domain,
+                               {},
+                               {}};
+            [[fallthrough]];
+        case DnsStatus::server_failure:
             return Outcome{Result::temperror,
-                           std::string(Budget::time_exhausted_reason) + " looking up the SPF record of " + domain,
-                           {}, {}};
-        [[fallthrough]];
-    case DnsStatus::server_failure:
-        return Outcome{Result::temperror,
-                       "DNS " + std::string(to_string(answer.status)) + " looking up the SPF record of " + domain,
-                       {}, {}};
-    case DnsStatus::nxdomain: return Outcome{Result::none, "no SPF record: " + domain + " does not exist", {}, {}};
-    case DnsStatus::no_data: return Outcome{Result::none, "no SPF record at " + domain, {}, {}};
-    case DnsStatus::ok: break;
+                           "DNS " + std::string(to_string(answer.status)) + " looking up the SPF record of " + domain,
+                           {},
+                           {}};
+        case DnsStatus::nxdomain: return Outcome{Result::none, "no SPF record: " + domain + " does not exist", {}, {}};
+        case DnsStatus::no_data: return Outcome{Result::none, "no SPF record at " + domain, {}, {}};
+        case DnsStatus::ok: break;
     }
     // §4.5: keep the records that begin with "v=spf1"; exactly one must remain.
     std::vector<const std::string*> records;
@@ -217,7 +225,8 @@ std::variant<ast::Record, Outcome> Evaluator::fetch_record(const std::string& do
     if (records.size() > 1)
         return Outcome{Result::permerror,
                        std::to_string(records.size()) + " SPF records at " + domain + " (exactly one is allowed)",
-                       {}, {}};
+                       {},
+                       {}};
     trace(TraceEvent::Kind::record, depth, domain + ": " + *records.front());
     auto parsed = parse_record(*records.front());
     if (auto* error = std::get_if<ParseError>(&parsed))
@@ -239,8 +248,8 @@ Outcome Evaluator::check_host(const std::string& domain, unsigned depth, bool in
         else
             outcome = evaluate_record(std::get<ast::Record>(record), domain, depth, in_include);
     }
-    trace(TraceEvent::Kind::result, depth, domain + " -> " + std::string(to_string(outcome.result)) + " (" +
-                                               outcome.reason + ")");
+    trace(TraceEvent::Kind::result, depth,
+          domain + " -> " + std::string(to_string(outcome.result)) + " (" + outcome.reason + ")");
     return outcome;
 }
 
@@ -253,7 +262,7 @@ Outcome Evaluator::evaluate_record(const ast::Record& record, const std::string&
             continue;
         }
         const auto* directive = boost::get<ast::Directive>(&term);
-        if (directive == nullptr) continue;  // exp= and unknown modifiers do not match
+        if (directive == nullptr) continue;          // exp= and unknown modifiers do not match
         const std::size_t trace_at = trace_.size();  // the term's line goes above its lookups
         const Counters before = budget_.counters();
         MatchOutcome matched = match(directive->mechanism, domain, depth);
@@ -283,8 +292,7 @@ Outcome Evaluator::follow_redirect(const ast::Redirect& redirect, const std::str
     if (auto stop = budget_.charge_term()) return Outcome{stop->result, stop->reason + " at " + text, text, {}};
     trace(TraceEvent::Kind::term, depth, text + counters_note(before));
     auto target = target_name(redirect.domain, domain, depth);
-    if (auto* stop = std::get_if<Stop>(&target))
-        return Outcome{stop->result, stop->reason + " at " + text, text, {}};
+    if (auto* stop = std::get_if<Stop>(&target)) return Outcome{stop->result, stop->reason + " at " + text, text, {}};
     Outcome outcome = check_host(std::get<std::string>(target), depth + 1, in_include);
     if (outcome.result == Result::none) {
         // §6.1: a redirect to a domain without a record is a permerror.
@@ -358,8 +366,7 @@ Evaluation check_identity(const Request& request, Resolver& resolver, const Chec
         Evaluation evaluation;
         evaluation.domain = domain;
         evaluation.reason = "\"" + domain + "\" is not a valid domain name (RFC 7208 section 4.3)";
-        if (options.trace)
-            evaluation.trace.push_back({TraceEvent::Kind::note, 0, evaluation.reason + ": result none"});
+        if (options.trace) evaluation.trace.push_back({TraceEvent::Kind::note, 0, evaluation.reason + ": result none"});
         return evaluation;
     }
     return check_host(request.client.unmapped(), domain, sender, request.helo, resolver, options);

@@ -54,9 +54,9 @@ struct CheckOptions {
 // One identity as received from the SMTP client.
 struct Request {
     Identity identity = Identity::mailfrom;
-    IpAddress client;      // the connecting IP; v4-mapped v6 is treated as v4
-    std::string mail_from; // reverse-path without <>; "" is the null sender
-    std::string helo;      // HELO/EHLO argument as given
+    IpAddress client;       // the connecting IP; v4-mapped v6 is treated as v4
+    std::string mail_from;  // reverse-path without <>; "" is the null sender
+    std::string helo;       // HELO/EHLO argument as given
 };
 
 // §2.3, §2.4, §4.3: the <sender> that check_host() is given for an identity, the

@@ -120,8 +120,7 @@ std::variant<Message, std::string> parse_message(std::span<const std::uint8_t> m
         return {};
     };
     if (std::string error = section(header.answers, parsed.answers, "answer"); !error.empty()) return error;
-    if (std::string error = section(header.authorities, parsed.authorities, "authority"); !error.empty())
-        return error;
+    if (std::string error = section(header.authorities, parsed.authorities, "authority"); !error.empty()) return error;
     for (unsigned i = 0; i < header.additionals; ++i) {
         std::optional<Record> record = read_record(message, offset);
         if (!record) return std::string("malformed additional section");
@@ -155,8 +154,8 @@ std::uint32_t usable_ttl(std::uint32_t ttl) { return ttl > 0x7fffffffU ? 0 : ttl
 // chain too long. Each link is one pass over the section, and there are at most
 // max_cname_links of them.
 std::variant<std::vector<std::string>, std::string> cname_chain(std::span<const std::uint8_t> message,
-                                                              const std::vector<Record>& answers,
-                                                              std::string_view name) {
+                                                                const std::vector<Record>& answers,
+                                                                std::string_view name) {
     std::vector<std::string> chain{std::string(without_trailing_dot(name))};
     for (;;) {
         const auto link = std::find_if(answers.begin(), answers.end(), [&](const Record& record) {
@@ -215,14 +214,15 @@ struct Taken {
 };
 
 // Adds the records of the asked type owned by a name of the chain to answer.
-Taken take_records(std::span<const std::uint8_t> message, const Message& parsed,
-                   const std::vector<std::string>& chain, const Question& question, Answer& answer) {
+Taken take_records(std::span<const std::uint8_t> message, const Message& parsed, const std::vector<std::string>& chain,
+                   const Question& question, Answer& answer) {
     Taken taken;
     std::vector<std::pair<std::uint16_t, std::string>> exchanges;
     std::uint32_t ttl = std::numeric_limits<std::uint32_t>::max();
     for (const Record& record : parsed.answers) {
         if (record.type != static_cast<std::uint16_t>(question.type) || record.klass != wire::class_in) continue;
-        if (std::none_of(chain.begin(), chain.end(), [&](const std::string& name) { return iequals(name, record.owner); }))
+        if (std::none_of(chain.begin(), chain.end(),
+                         [&](const std::string& name) { return iequals(name, record.owner); }))
             continue;
         const std::span<const std::uint8_t> rdata = message.subspan(record.rdata_offset, record.rdata_length);
         bool used = false;
@@ -292,12 +292,12 @@ Answer answer_from_reply(std::span<const std::uint8_t> reply, const Question& qu
         return failure(DnsStatus::server_failure, "malformed reply (not a response to a query)" + from);
     if (!answers_question(parsed, question))
         return failure(DnsStatus::server_failure, "reply does not match the question" + from);
-    if (header.truncated) return failure(DnsStatus::server_failure, "truncated reply" + from);  // partial: never trusted
+    if (header.truncated)
+        return failure(DnsStatus::server_failure, "truncated reply" + from);  // partial: never trusted
     if (header.opt_records > 1)
         return failure(DnsStatus::server_failure, "malformed reply (more than one OPT record)" + from);
     if (header.extended_rcode != 0)
-        return failure(DnsStatus::server_failure,
-                       wire::rcode_text(header.extended_rcode << 4 | header.rcode) + from);
+        return failure(DnsStatus::server_failure, wire::rcode_text(header.extended_rcode << 4 | header.rcode) + from);
     const bool nxdomain = header.rcode == static_cast<unsigned>(wire::Rcode::nxdomain);
     if (!nxdomain && header.rcode != static_cast<unsigned>(wire::Rcode::noerror))
         return failure(DnsStatus::server_failure, wire::rcode_text(header.rcode) + from);
@@ -310,10 +310,10 @@ Answer answer_from_reply(std::span<const std::uint8_t> reply, const Question& qu
     // RFC 6604 §2.1: after CNAMEs, NXDOMAIN is about the last name of the chain.
     // Records of the asked type on the chain contradict it: the reply is broken,
     // and neither its "no such name" nor its records can be believed.
-    if (nxdomain && taken.any)
-        return failure(DnsStatus::server_failure, "NXDOMAIN with records of the name" + from);
+    if (nxdomain && taken.any) return failure(DnsStatus::server_failure, "NXDOMAIN with records of the name" + from);
     if (nxdomain) return failure(DnsStatus::nxdomain, "NXDOMAIN" + from);
-    if (!taken.any) return failure(DnsStatus::no_data, "no " + std::string(to_string(question.type)) + " records" + from);
+    if (!taken.any)
+        return failure(DnsStatus::no_data, "no " + std::string(to_string(question.type)) + " records" + from);
     answer.detail = "answer" + from;
     return answer;
 }

@@ -39,10 +39,10 @@ std::string rcode_text(unsigned rcode);  // "NOERROR", "SERVFAIL", ..., "rcode 9
 
 struct Header {
     std::uint16_t id = 0;
-    bool response = false;       // QR
+    bool response = false;  // QR
     unsigned opcode = 0;
-    bool truncated = false;      // TC
-    unsigned rcode = 0;          // the 4 bits of the header (no EDNS0 extension)
+    bool truncated = false;  // TC
+    unsigned rcode = 0;      // the 4 bits of the header (no EDNS0 extension)
     std::uint16_t questions = 0;
     std::uint16_t answers = 0;
     std::uint16_t authorities = 0;

@@ -52,7 +52,7 @@ public:
     // The Stop's reason names no term: the caller appends it. A temperror if
     // %{p}'s lookups spent the time budget.
     std::variant<std::string, Stop> target_name(const ast::MacroString& domain_spec, const std::string& domain,
-                                                 unsigned depth);
+                                                unsigned depth);
     // §5.5 steps 1-3: the names of <ip> whose A/AAAA lead back to <ip>.
     std::vector<std::string> validated_names(unsigned depth);
     bool void_ptr() const { return void_ptr_; }  // the PTR lookup found nothing
@@ -68,8 +68,7 @@ public:
 private:
     std::variant<ast::Record, Outcome> fetch_record(const std::string& domain, unsigned depth);
     Outcome evaluate_record(const ast::Record& record, const std::string& domain, unsigned depth, bool in_include);
-    Outcome follow_redirect(const ast::Redirect& redirect, const std::string& domain, unsigned depth,
-                            bool in_include);
+    Outcome follow_redirect(const ast::Redirect& redirect, const std::string& domain, unsigned depth, bool in_include);
     std::string explain(const ast::Record& record, const std::string& domain, unsigned depth);
     std::string explanation_of(const ast::Record& record, const std::string& domain, unsigned depth);
     MacroValues macro_values(const std::string& domain, unsigned depth);
@@ -90,7 +89,7 @@ private:
 // "Result for a qualifier": + pass, - fail, ~ softfail, ? neutral (§4.6.2).
 Result result_of(ast::Qualifier qualifier);
 bool is_void(const Answer& answer);
-bool same_domain(std::string_view a, std::string_view b);  // case-insensitive, trailing dots ignored
+bool same_domain(std::string_view a, std::string_view b);              // case-insensitive, trailing dots ignored
 bool is_subdomain_of(std::string_view name, std::string_view domain);  // equal or below
 
 }  // namespace spf::detail

@@ -14,9 +14,9 @@
 namespace spf {
 
 struct ParseError {
-    std::size_t column = 0;   // 1-based position in the text given to the parser
-    std::string expected;     // §12 production that failed, e.g. "dual-cidr-length"
-    std::string detail;       // what was found, e.g. "unknown mechanism \"ipv4:\""
+    std::size_t column = 0;  // 1-based position in the text given to the parser
+    std::string expected;    // §12 production that failed, e.g. "dual-cidr-length"
+    std::string detail;      // what was found, e.g. "unknown mechanism \"ipv4:\""
     // "syntax error at column 23: unknown mechanism \"ipv4:\"" (expected is used when
     // detail is empty: "syntax error at column 9: expected domain-spec").
     std::string message() const;

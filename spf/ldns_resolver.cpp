@@ -151,9 +151,9 @@ bool is_reply_to(std::span<const std::uint8_t> reply, const Query& query) {
     const std::size_t name_length = query.question_length - 4;
     for (std::size_t i = 0; i < query.question_length; ++i) {
         // Length octets are at most 63, below 'A': folding them changes nothing.
-        const bool same = i < name_length ? ascii_lower(static_cast<char>(asked[i])) ==
-                                                ascii_lower(static_cast<char>(echoed[i]))
-                                          : asked[i] == echoed[i];
+        const bool same = i < name_length
+                              ? ascii_lower(static_cast<char>(asked[i])) == ascii_lower(static_cast<char>(echoed[i]))
+                              : asked[i] == echoed[i];
         if (!same) return false;
     }
     return true;
@@ -265,7 +265,9 @@ Exchange tcp_exchange(const Endpoint& server, const Query& query, SteadyClock::t
     return {Exchange::Outcome::reply, std::move(reply), {}};
 }
 
-bool truncated(std::span<const std::uint8_t> reply) { return reply.size() >= wire::header_octets && (reply[2] & 0x02) != 0; }
+bool truncated(std::span<const std::uint8_t> reply) {
+    return reply.size() >= wire::header_octets && (reply[2] & 0x02) != 0;
+}
 
 Answer failure(DnsStatus status, std::string detail) {
     Answer answer;
@@ -375,7 +377,8 @@ Answer LdnsResolver::Impl::resolve(const Question& question, Deadline deadline) 
     // Cut short by the deadline with a server still to be asked: a timeout,
     // whatever the servers asked before said (resolver.hpp: a lookup that cannot
     // finish in time is a timeout; the evaluator tells our deadline by it).
-    const bool cut_short = SteadyClock::now() >= deadline && std::find(finished.begin(), finished.end(), false) != finished.end();
+    const bool cut_short =
+        SteadyClock::now() >= deadline && std::find(finished.begin(), finished.end(), false) != finished.end();
     if (last_failure && !cut_short) return *last_failure;
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
     std::string silent;

@@ -16,7 +16,7 @@
 namespace spf {
 
 struct DnsServer {
-    std::string host;     // IPv4 or IPv6 address literal
+    std::string host;  // IPv4 or IPv6 address literal
     std::uint16_t port = 53;
 };
 // "127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:5353". Error text on failure.

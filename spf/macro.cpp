@@ -22,24 +22,24 @@ constexpr std::size_t max_domain_length = 253;
 
 std::string letter_value(const ast::MacroExpand& macro, const MacroValues& values, std::string& error) {
     switch (macro.letter) {
-    case 's': return values.sender;
-    case 'l': return values.local_part;
-    case 'o': return values.sender_domain;
-    case 'd': return values.domain;
-    case 'h': return values.helo;
-    case 'v': return values.ip.is_v4() ? "in-addr" : "ip6";
-    case 'c': return values.ip.to_string();
-    case 'r': return values.receiver.empty() ? "unknown" : values.receiver;
-    case 't': return std::to_string(values.timestamp);
-    case 'p': return values.validated_name ? values.validated_name() : "unknown";
-    case 'i': {
-        std::string text = values.ip.macro_text();
-        if (!values.ip.is_v4())
-            std::transform(text.begin(), text.end(), text.begin(),
-                           [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-        return text;
-    }
-    default: error = std::string("unknown macro letter '") + macro.letter + "'"; return {};
+        case 's': return values.sender;
+        case 'l': return values.local_part;
+        case 'o': return values.sender_domain;
+        case 'd': return values.domain;
+        case 'h': return values.helo;
+        case 'v': return values.ip.is_v4() ? "in-addr" : "ip6";
+        case 'c': return values.ip.to_string();
+        case 'r': return values.receiver.empty() ? "unknown" : values.receiver;
+        case 't': return std::to_string(values.timestamp);
+        case 'p': return values.validated_name ? values.validated_name() : "unknown";
+        case 'i': {
+            std::string text = values.ip.macro_text();
+            if (!values.ip.is_v4())
+                std::transform(text.begin(), text.end(), text.begin(),
+                               [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+            return text;
+        }
+        default: error = std::string("unknown macro letter '") + macro.letter + "'"; return {};
     }
 }
 

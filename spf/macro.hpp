@@ -14,14 +14,14 @@
 namespace spf {
 
 struct MacroValues {
-    std::string sender;         // s: <sender>
-    std::string local_part;     // l: local-part of <sender>
-    std::string sender_domain;  // o: domain of <sender>
-    std::string domain;         // d: <domain> of the current check_host()
-    IpAddress ip;               // i, c, v
-    std::string helo;           // h: HELO/EHLO domain as given
-    std::string receiver;       // r: the checking host (explanations only)
-    std::int64_t timestamp = 0; // t: seconds since the epoch (explanations only)
+    std::string sender;          // s: <sender>
+    std::string local_part;      // l: local-part of <sender>
+    std::string sender_domain;   // o: domain of <sender>
+    std::string domain;          // d: <domain> of the current check_host()
+    IpAddress ip;                // i, c, v
+    std::string helo;            // h: HELO/EHLO domain as given
+    std::string receiver;        // r: the checking host (explanations only)
+    std::int64_t timestamp = 0;  // t: seconds since the epoch (explanations only)
     // p: the validated domain name of <ip> (§5.5 procedure), asked only when a
     // macro uses it; "unknown" when there is none.
     std::function<std::string()> validated_name;

@@ -57,13 +57,13 @@ public:
         if (auto* stop = std::get_if<Stop>(&target)) return located(*stop);
         Outcome included = evaluator_.check_host(std::get<std::string>(target), depth_ + 1, true);
         switch (included.result) {
-        case Result::pass: return true;
-        case Result::fail:
-        case Result::softfail:
-        case Result::neutral: return false;
-        case Result::temperror:
-        case Result::permerror: return Stop{included.result, included.reason};
-        case Result::none: return Stop{Result::permerror, term() + ": " + included.reason};
+            case Result::pass: return true;
+            case Result::fail:
+            case Result::softfail:
+            case Result::neutral: return false;
+            case Result::temperror:
+            case Result::permerror: return Stop{included.result, included.reason};
+            case Result::none: return Stop{Result::permerror, term() + ": " + included.reason};
         }
         return false;
     }
@@ -91,8 +91,8 @@ public:
         if (auto stop = check_answer(mx, RrType::mx, name)) return *stop;
         const unsigned limit = evaluator_.budget().limits().max_names_per_lookup;
         if (mx.names.size() > limit)
-            return Stop{Result::permerror, std::to_string(mx.names.size()) + " MX names for " + name +
-                                               " (more than " + std::to_string(limit) + ") at " + term()};
+            return Stop{Result::permerror, std::to_string(mx.names.size()) + " MX names for " + name + " (more than " +
+                                               std::to_string(limit) + ") at " + term()};
         const RrType type = address_type(evaluator_.ip());
         const unsigned prefix = prefix_for(evaluator_.ip(), mechanism.cidr);
         for (const std::string& exchange : mx.names) {

@@ -24,11 +24,11 @@ enum class Qualifier : std::uint8_t { pass, fail, softfail, neutral };
 // The three escapes are folded into literal text by the parser ("%%" -> "%",
 // "%_" -> " ", "%-" -> "%20"), so only real expansions remain.
 struct MacroExpand {
-    char letter = 's';          // lower-cased macro letter: s l o d i p h c r t v
-    bool url_escape = false;    // the letter was written in upper case (§7.3)
-    unsigned digits = 0;        // transformers: keep this many right-hand parts; 0 = all
-    bool reverse = false;       // transformers: "r"
-    std::string delimiters;     // *delimiter; empty means "."
+    char letter = 's';        // lower-cased macro letter: s l o d i p h c r t v
+    bool url_escape = false;  // the letter was written in upper case (§7.3)
+    unsigned digits = 0;      // transformers: keep this many right-hand parts; 0 = all
+    bool reverse = false;     // transformers: "r"
+    std::string delimiters;   // *delimiter; empty means "."
 };
 
 // One piece of a macro-string: literal text or an expansion.
@@ -49,13 +49,31 @@ struct DualCidr {
 };
 
 struct All {};
-struct Include { MacroString domain; };                           // "include:" domain-spec
-struct A { std::optional<MacroString> domain; DualCidr cidr; };    // "a" [":" domain-spec] [dual-cidr]
-struct Mx { std::optional<MacroString> domain; DualCidr cidr; };   // "mx" [":" domain-spec] [dual-cidr]
-struct Ptr { std::optional<MacroString> domain; };                 // "ptr" [":" domain-spec]
-struct Ip4 { std::array<std::uint8_t, 4> network{}; std::optional<unsigned> prefix; };    // ip4:net[/len]
-struct Ip6 { std::array<std::uint8_t, 16> network{}; std::optional<unsigned> prefix; };   // ip6:net[/len]
-struct Exists { MacroString domain; };                            // "exists:" domain-spec
+struct Include {
+    MacroString domain;
+};  // "include:" domain-spec
+struct A {
+    std::optional<MacroString> domain;
+    DualCidr cidr;
+};  // "a" [":" domain-spec] [dual-cidr]
+struct Mx {
+    std::optional<MacroString> domain;
+    DualCidr cidr;
+};  // "mx" [":" domain-spec] [dual-cidr]
+struct Ptr {
+    std::optional<MacroString> domain;
+};  // "ptr" [":" domain-spec]
+struct Ip4 {
+    std::array<std::uint8_t, 4> network{};
+    std::optional<unsigned> prefix;
+};  // ip4:net[/len]
+struct Ip6 {
+    std::array<std::uint8_t, 16> network{};
+    std::optional<unsigned> prefix;
+};  // ip6:net[/len]
+struct Exists {
+    MacroString domain;
+};  // "exists:" domain-spec
 
 struct Mechanism : x3::variant<All, Include, A, Mx, Ptr, Ip4, Ip6, Exists> {
     using base_type::base_type;
@@ -70,10 +88,17 @@ struct Directive {
     Qualifier effective_qualifier() const { return qualifier.value_or(Qualifier::pass); }
 };
 
-struct Redirect { MacroString domain; };      // "redirect=" domain-spec
-struct Explanation { MacroString domain; };   // "exp=" domain-spec
+struct Redirect {
+    MacroString domain;
+};  // "redirect=" domain-spec
+struct Explanation {
+    MacroString domain;
+};  // "exp=" domain-spec
 // unknown-modifier = name "=" macro-string; name is kept as written.
-struct UnknownModifier { std::string name; MacroString value; };
+struct UnknownModifier {
+    std::string name;
+    MacroString value;
+};
 
 struct Term : x3::variant<Directive, Redirect, Explanation, UnknownModifier> {
     using base_type::base_type;

@@ -1,7 +1,7 @@
 // spf/result.cpp: the text forms of Result, RrType, DnsStatus and Identity.
+#include "spf/result.hpp"
 #include "spf/check_host.hpp"
 #include "spf/resolver.hpp"
-#include "spf/result.hpp"
 
 #include <array>
 
@@ -22,22 +22,22 @@ std::optional<Result> result_from_string(std::string_view text) {
 
 std::string_view to_string(RrType type) {
     switch (type) {
-    case RrType::a: return "A";
-    case RrType::aaaa: return "AAAA";
-    case RrType::mx: return "MX";
-    case RrType::txt: return "TXT";
-    case RrType::ptr: return "PTR";
+        case RrType::a: return "A";
+        case RrType::aaaa: return "AAAA";
+        case RrType::mx: return "MX";
+        case RrType::txt: return "TXT";
+        case RrType::ptr: return "PTR";
     }
     return "?";
 }
 
 std::string_view to_string(DnsStatus status) {
     switch (status) {
-    case DnsStatus::ok: return "ok";
-    case DnsStatus::no_data: return "no data";
-    case DnsStatus::nxdomain: return "NXDOMAIN";
-    case DnsStatus::server_failure: return "server failure";
-    case DnsStatus::timeout: return "timeout";
+        case DnsStatus::ok: return "ok";
+        case DnsStatus::no_data: return "no data";
+        case DnsStatus::nxdomain: return "NXDOMAIN";
+        case DnsStatus::server_failure: return "server failure";
+        case DnsStatus::timeout: return "timeout";
     }
     return "?";
 }

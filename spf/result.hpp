@@ -18,9 +18,9 @@ std::optional<Result> result_from_string(std::string_view text);
 
 // What §4.6.4 charged during one evaluation (includes and redirects included).
 struct Counters {
-    unsigned dns_terms = 0;      // include, a, mx, ptr, exists, redirect (limit 10)
-    unsigned void_lookups = 0;   // NXDOMAIN or empty answers (limit 2)
-    unsigned dns_queries = 0;    // every query sent, exp= and record lookups included
+    unsigned dns_terms = 0;     // include, a, mx, ptr, exists, redirect (limit 10)
+    unsigned void_lookups = 0;  // NXDOMAIN or empty answers (limit 2)
+    unsigned dns_queries = 0;   // every query sent, exp= and record lookups included
 };
 
 struct TraceEvent {
@@ -34,19 +34,19 @@ struct TraceEvent {
         note,    // anything else worth telling a person
     };
     Kind kind = Kind::note;
-    unsigned depth = 0;   // 0 = top level, +1 per include/redirect
+    unsigned depth = 0;  // 0 = top level, +1 per include/redirect
     std::string text;
 };
 
 struct Evaluation {
     Result result = Result::none;
-    std::string domain;            // the <domain> check_host() started with
-    std::string reason;            // for people: "void lookup limit exceeded at a:x.example.com"
-    std::string matched_term;      // canonical text of the deciding directive, or empty
-    std::string explanation;       // expanded exp= text (or the default), fail only
+    std::string domain;        // the <domain> check_host() started with
+    std::string reason;        // for people: "void lookup limit exceeded at a:x.example.com"
+    std::string matched_term;  // canonical text of the deciding directive, or empty
+    std::string explanation;   // expanded exp= text (or the default), fail only
     Counters counters;
     unsigned elapsed_ms = 0;
-    std::vector<TraceEvent> trace; // filled only when the caller asks
+    std::vector<TraceEvent> trace;  // filled only when the caller asks
 };
 
 }  // namespace spf

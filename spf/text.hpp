@@ -13,9 +13,8 @@ constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<c
 
 // Equal without regard to ASCII case.
 constexpr bool iequals(std::string_view left, std::string_view right) {
-    return left.size() == right.size() && std::equal(left.begin(), left.end(), right.begin(), [](char l, char r) {
-               return ascii_lower(l) == ascii_lower(r);
-           });
+    return left.size() == right.size() && std::equal(left.begin(), left.end(), right.begin(),
+                                                     [](char l, char r) { return ascii_lower(l) == ascii_lower(r); });
 }
 
 // Without the spaces, tabs and CRs at either end (a CRLF file's line keeps its CR).

@@ -31,7 +31,12 @@ namespace spf {
 
 struct ZoneRecord {
     enum class Kind : std::uint8_t {
-        a, aaaa, mx, txt, ptr, cname,
+        a,
+        aaaa,
+        mx,
+        txt,
+        ptr,
+        cname,
         timeout_all,   // TIMEOUT marker for every type (suite driver semantics)
         servfail_all,  // every query for this name gets SERVFAIL
     };

@@ -62,13 +62,13 @@ int usage_error(const std::string& message) {
 
 int exit_status(Result result) {
     switch (result) {
-    case Result::pass: return 0;
-    case Result::fail: return 1;
-    case Result::softfail: return 2;
-    case Result::neutral: return 3;
-    case Result::none: return 4;
-    case Result::temperror: return 5;
-    case Result::permerror: return 6;
+        case Result::pass: return 0;
+        case Result::fail: return 1;
+        case Result::softfail: return 2;
+        case Result::neutral: return 3;
+        case Result::none: return 4;
+        case Result::temperror: return 5;
+        case Result::permerror: return 6;
     }
     return 6;
 }

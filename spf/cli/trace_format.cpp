@@ -39,11 +39,11 @@ std::string format_trace(const Evaluation& evaluation) {
     for (const TraceEvent& event : evaluation.trace) {
         text += std::string(2 + 2 * event.depth, ' ');
         switch (event.kind) {
-        case TraceEvent::Kind::query: text += "dns    "; break;
-        case TraceEvent::Kind::record: text += "record "; break;
-        case TraceEvent::Kind::term: text += "term   "; break;
-        case TraceEvent::Kind::result: text += "=>     "; break;
-        default: break;
+            case TraceEvent::Kind::query: text += "dns    "; break;
+            case TraceEvent::Kind::record: text += "record "; break;
+            case TraceEvent::Kind::term: text += "term   "; break;
+            case TraceEvent::Kind::result: text += "=>     "; break;
+            default: break;
         }
         text += event.text;
         text += '\n';
@@ -56,19 +56,19 @@ std::string json_string(std::string_view text) {
     for (const char ch : text) {
         const auto c = static_cast<unsigned char>(ch);
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20 || c >= 0x7f) {
-                char escaped[8];
-                std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-                out += escaped;
-            } else {
-                out += ch;
-            }
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20 || c >= 0x7f) {
+                    char escaped[8];
+                    std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+                    out += escaped;
+                } else {
+                    out += ch;
+                }
         }
     }
     return out + "\"";

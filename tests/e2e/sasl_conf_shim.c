@@ -19,21 +19,16 @@
 
 static char conf_dir[1024];
 
-__attribute__((constructor)) static void read_conf_dir(void)
-{
-	const char *dir = getenv("SPF_E2E_SASL_CONF_DIR");
-	if (dir != NULL)
-		snprintf(conf_dir, sizeof conf_dir, "%s", dir);
+__attribute__((constructor)) static void read_conf_dir(void) {
+    const char* dir = getenv("SPF_E2E_SASL_CONF_DIR");
+    if (dir != NULL) snprintf(conf_dir, sizeof conf_dir, "%s", dir);
 }
 
-int sasl_server_init(const void *callbacks, const char *appname)
-{
-	int (*real_init)(const void *, const char *) =
-		(int (*)(const void *, const char *))dlsym(RTLD_NEXT, "sasl_server_init");
-	int (*set_path)(int, const char *) =
-		(int (*)(int, const char *))dlsym(RTLD_NEXT, "sasl_set_path");
+int sasl_server_init(const void* callbacks, const char* appname) {
+    int (*real_init)(const void*, const char*) =
+        (int (*)(const void*, const char*))dlsym(RTLD_NEXT, "sasl_server_init");
+    int (*set_path)(int, const char*) = (int (*)(int, const char*))dlsym(RTLD_NEXT, "sasl_set_path");
 
-	if (conf_dir[0] != '\0' && set_path != NULL)
-		set_path(SASL_PATH_TYPE_CONFIG, conf_dir);
-	return real_init(callbacks, appname);
+    if (conf_dir[0] != '\0' && set_path != NULL) set_path(SASL_PATH_TYPE_CONFIG, conf_dir);
+    return real_init(callbacks, appname);
 }

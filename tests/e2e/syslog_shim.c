@@ -24,76 +24,63 @@
 static char log_file[1024];
 static char log_ident[64] = "syslog";
 
-__attribute__((constructor)) static void read_log_file_name(void)
-{
-	const char *name = getenv("SPF_E2E_SYSLOG_FILE");
-	if (name != NULL)
-		snprintf(log_file, sizeof log_file, "%s", name);
+__attribute__((constructor)) static void read_log_file_name(void) {
+    const char* name = getenv("SPF_E2E_SYSLOG_FILE");
+    if (name != NULL) snprintf(log_file, sizeof log_file, "%s", name);
 }
 
-void openlog(const char *ident, int option, int facility)
-{
-	(void)option;
-	(void)facility;
-	if (ident != NULL)
-		snprintf(log_ident, sizeof log_ident, "%s", ident);
+void openlog(const char* ident, int option, int facility) {
+    (void)option;
+    (void)facility;
+    if (ident != NULL) snprintf(log_ident, sizeof log_ident, "%s", ident);
 }
 
-void closelog(void)
-{
-}
+void closelog(void) {}
 
 /* One line per call, written with one write(2): lines of concurrent
  * processes never interleave. */
-void vsyslog(int priority, const char *format, va_list args)
-{
-	int saved_errno = errno; /* for %m */
-	char line[4096];
-	size_t length;
-	struct tm now;
-	time_t seconds = time(NULL);
-	int fd;
+void vsyslog(int priority, const char* format, va_list args) {
+    int saved_errno = errno; /* for %m */
+    char line[4096];
+    size_t length;
+    struct tm now;
+    time_t seconds = time(NULL);
+    int fd;
 
-	if (log_file[0] == '\0')
-		return;
-	localtime_r(&seconds, &now);
-	length = strftime(line, sizeof line, "%H:%M:%S ", &now);
-	length += (size_t)snprintf(line + length, sizeof line - length, "%s[%ld] <%d>: ",
-				   log_ident, (long)getpid(), priority & LOG_PRIMASK);
-	errno = saved_errno;
-	if (length < sizeof line)
-		length += (size_t)vsnprintf(line + length, sizeof line - length, format, args);
-	if (length > sizeof line - 2)
-		length = sizeof line - 2;
-	line[length++] = '\n';
-	fd = open(log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd >= 0) {
-		if (write(fd, line, length) < 0) { /* nowhere left to report it */
-		}
-		close(fd);
-	}
-	errno = saved_errno;
+    if (log_file[0] == '\0') return;
+    localtime_r(&seconds, &now);
+    length = strftime(line, sizeof line, "%H:%M:%S ", &now);
+    length += (size_t)snprintf(line + length, sizeof line - length, "%s[%ld] <%d>: ", log_ident, (long)getpid(),
+                               priority & LOG_PRIMASK);
+    errno = saved_errno;
+    if (length < sizeof line) length += (size_t)vsnprintf(line + length, sizeof line - length, format, args);
+    if (length > sizeof line - 2) length = sizeof line - 2;
+    line[length++] = '\n';
+    fd = open(log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        if (write(fd, line, length) < 0) { /* nowhere left to report it */
+        }
+        close(fd);
+    }
+    errno = saved_errno;
 }
 
-void syslog(int priority, const char *format, ...)
-{
-	va_list args;
-	va_start(args, format);
-	vsyslog(priority, format, args);
-	va_end(args);
+void syslog(int priority, const char* format, ...) {
+    va_list args;
+    va_start(args, format);
+    vsyslog(priority, format, args);
+    va_end(args);
 }
 
-void __vsyslog_chk(int priority, int flag, const char *format, va_list args)
-{
-	(void)flag;
-	vsyslog(priority, format, args);
+void __vsyslog_chk(int priority, int flag, const char* format, va_list args) {
+    (void)flag;
+    vsyslog(priority, format, args);
 }
 
-void __syslog_chk(int priority, int flag, const char *format, ...)
-{
-	va_list args;
-	(void)flag;
-	va_start(args, format);
-	vsyslog(priority, format, args);
-	va_end(args);
+void __syslog_chk(int priority, int flag, const char* format, ...) {
+    va_list args;
+    (void)flag;
+    va_start(args, format);
+    vsyslog(priority, format, args);
+    va_end(args);
 }

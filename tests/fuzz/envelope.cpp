@@ -13,8 +13,8 @@
 //     parser keeps every octet, '>' included; a lone '"' hides every '>' after it;
 //     an address that still begins with '@' once one source route is dropped
 //     ("<@a:@b:c>") loses the rest as a route when printed and read again. Blanks
-//     (or a CR) after a source route ("<@a:  b>") are trimmed. A '"' inside a source route goes with the route (RFC 5321 allows none
-//     there), so it hides no '>' (corpus/envelope/found-quote-in-source-route*);
+//     (or a CR) after a source route ("<@a:  b>") are trimmed. A '"' inside a source route goes with the route (RFC
+//     5321 allows none there), so it hides no '>' (corpus/envelope/found-quote-in-source-route*);
 //   - the header form (SafeText with the mailbox cap) has no CR, LF, NUL or 8-bit octet.
 #include "milter/envelope.hpp"
 #include "fuzz_check.hpp"

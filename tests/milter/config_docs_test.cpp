@@ -35,8 +35,8 @@ TEST(ExampleConfig, ShowsEveryKeyWithItsDefault) {
     for (const auto& key : milter::config_keys) {
         SCOPED_TRACE(std::string(key.name));
         // "# key = default" (or "#key = default"), the value exactly as in the table.
-        const std::string expected = std::string(key.name) + " =" +
-                                     (key.default_value.empty() ? "" : " " + std::string(key.default_value));
+        const std::string expected =
+            std::string(key.name) + " =" + (key.default_value.empty() ? "" : " " + std::string(key.default_value));
         bool found = false;
         for (const std::string& line : lines) {
             std::string text = line;

@@ -277,9 +277,7 @@ TEST(ConfigErrors, RefuseAKeyGivenTwice) {
     EXPECT_EQ(error.message, "given twice (first on line 1)");
 }
 
-TEST(ConfigErrors, TreatKeyNamesAsCaseSensitive) {
-    EXPECT_EQ(error_of("Fail_Action = reject").key, "Fail_Action");
-}
+TEST(ConfigErrors, TreatKeyNamesAsCaseSensitive) { EXPECT_EQ(error_of("Fail_Action = reject").key, "Fail_Action"); }
 
 TEST(Socket, ReadsEveryLibmilterForm) {
     struct Row {
@@ -331,8 +329,7 @@ TEST(Actions, MapEveryResultToItsKeyAndPassToAccept) {
 class ConfigFiles : public ::testing::Test {
 protected:
     void SetUp() override {
-        directory_ = std::filesystem::temp_directory_path() /
-                     ("spf-milter-config-test-" + std::to_string(::getpid()));
+        directory_ = std::filesystem::temp_directory_path() / ("spf-milter-config-test-" + std::to_string(::getpid()));
         std::filesystem::create_directories(directory_);
     }
     void TearDown() override { std::filesystem::remove_all(directory_); }

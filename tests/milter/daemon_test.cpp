@@ -82,7 +82,8 @@ protected:
     }
     void TearDown() override { std::filesystem::remove_all(directory_); }
     void write_config(const std::string& text) {
-        std::ofstream(config_, std::ios::trunc) << "socket = unix:" << socket_ << "\ndns_servers = 127.0.0.1:9\n" << text;
+        std::ofstream(config_, std::ios::trunc) << "socket = unix:" << socket_ << "\ndns_servers = 127.0.0.1:9\n"
+                                                << text;
     }
     std::filesystem::path directory_;
     std::string config_;

@@ -63,7 +63,8 @@ TEST(DecisionLog, NamesTheProblemOfAnError) {
 TEST(DecisionLog, ShowsWhatADryRunWouldHaveDone) {
     const auto s = session("192.0.2.10", "mail.example.com");
     const auto t = transaction("<alice@example.com>");
-    const auto line = milter::format_decision(s, t, decision_with(spf::Result::fail, config_from("dry_run = yes"), s, t));
+    const auto line =
+        milter::format_decision(s, t, decision_with(spf::Result::fail, config_from("dry_run = yes"), s, t));
     EXPECT_NE(line.find(" action=accept dry-run=yes would=reject at=mail reply="), std::string::npos) << line;
 }
 

@@ -66,7 +66,7 @@ TEST(ReversePath, ReadsTheSourceRouteBeforeTheClosingBracket) {
     };
     const Row rows[] = {
         {"<@r\"x:a@example.com>", "a@example.com", "example.com"},  // the '"' goes with the route
-        {"<@a.example>:x", "@a.example", "a.example"},                // the ':' is after the path
+        {"<@a.example>:x", "@a.example", "a.example"},              // the ':' is after the path
         {"<@relay.example:  a@example.com >", "a@example.com", "example.com"},
         {"<@relay.example:a@example.com\r>", "a@example.com", "example.com"},
         {"<@a.example:@b.example>", "@b.example", "b.example"},

@@ -52,8 +52,9 @@ TEST(ReceivedSpf, DescribesEveryResult) {
         const char* reason;
         const char* expected;
     };
-    const std::string keys = "receiver=mx.example.net; client-ip=192.0.2.10; envelope-from=\"alice@example.com\"; "
-                             "helo=mail.example.com; identity=mailfrom";
+    const std::string keys =
+        "receiver=mx.example.net; client-ip=192.0.2.10; envelope-from=\"alice@example.com\"; "
+        "helo=mail.example.com; identity=mailfrom";
     const Row rows[] = {
         {Result::pass, "ip4:192.0.2.0/24", "",
          "pass (mx.example.net: domain of alice@example.com designates 192.0.2.10 as permitted sender) KEYS; "
@@ -90,8 +91,9 @@ TEST(ReceivedSpf, DescribesEveryResult) {
 
 TEST(ReceivedSpf, AlwaysCarriesIdentityAndEnvelopeFrom) {
     // OpenDMARC trusts a Received-SPF only with both (CVE-2019-20790).
-    const auto helo = milter::received_spf(context("mail.example.com", "<>"),
-                                           report(Result::pass, "a", "", Identity::helo, "postmaster@mail.example.com"));
+    const auto helo =
+        milter::received_spf(context("mail.example.com", "<>"),
+                             report(Result::pass, "a", "", Identity::helo, "postmaster@mail.example.com"));
     const std::string value = unfold(helo.value);
     EXPECT_NE(value.find("identity=helo"), std::string::npos);
     EXPECT_NE(value.find("envelope-from=\"<>\""), std::string::npos);
@@ -204,8 +206,8 @@ TEST(AuthservIdMatch, FindsOurIdCaseInsensitively) {
 }
 
 TEST(AuthservIdMatch, SkipsLeadingBlanksFoldsAndComments) {
-    EXPECT_TRUE(milter::claims_authserv_id("  \r\n\t(forged (nested) \\) comment) mx.example.net;spf=pass",
-                                           "mx.example.net"));
+    EXPECT_TRUE(
+        milter::claims_authserv_id("  \r\n\t(forged (nested) \\) comment) mx.example.net;spf=pass", "mx.example.net"));
 }
 
 TEST(AuthservIdMatch, ReadsAQuotedId) {
@@ -216,7 +218,8 @@ TEST(AuthservIdMatch, ReadsAQuotedIdFoldedAcrossLines) {
     // RFC 5322 §2.2.3: unfolding removes the line break and keeps the blank. fold()
     // breaks a long quoted authserv-id with blanks, so our own header must still match
     // (found by tests/fuzz/sanitize.cpp).
-    EXPECT_TRUE(milter::claims_authserv_id("\"mail filter\n of example\r\n net\"; spf=pass", "mail filter of example net"));
+    EXPECT_TRUE(
+        milter::claims_authserv_id("\"mail filter\n of example\r\n net\"; spf=pass", "mail filter of example net"));
     SafeText id = SafeText::from(std::string(40, 'x') + " " + std::string(40, 'y') + " z", SafeText::domain_cap);
     HeaderContext context;
     context.authserv_id = id;

@@ -40,8 +40,8 @@ TEST(Options, RunTheDaemonWithTheDefaultFileWhenGivenNothing) {
 }
 
 TEST(Options, ReadTheDaemonOptions) {
-    const Options o = options({"-c", "/tmp/x.conf", "-p", "inet:8893@127.0.0.1", "-f", "--dns-server",
-                               "127.0.0.1:5353", "--dns-server=[::1]:5353"});
+    const Options o = options({"-c", "/tmp/x.conf", "-p", "inet:8893@127.0.0.1", "-f", "--dns-server", "127.0.0.1:5353",
+                               "--dns-server=[::1]:5353"});
     EXPECT_EQ(o.config_source.path, "/tmp/x.conf");
     EXPECT_TRUE(o.config_source.path_given);
     EXPECT_EQ(o.config_source.overrides.socket, "inet:8893@127.0.0.1");
@@ -49,9 +49,7 @@ TEST(Options, ReadTheDaemonOptions) {
     EXPECT_EQ(o.config_source.overrides.dns_servers, (std::vector<std::string>{"127.0.0.1:5353", "[::1]:5353"}));
 }
 
-TEST(Options, AcceptAttachedShortValues) {
-    EXPECT_EQ(options({"-c/tmp/y.conf"}).config_source.path, "/tmp/y.conf");
-}
+TEST(Options, AcceptAttachedShortValues) { EXPECT_EQ(options({"-c/tmp/y.conf"}).config_source.path, "/tmp/y.conf"); }
 
 TEST(Options, ChooseTheConfigCheck) {
     EXPECT_EQ(options({"-n"}).mode, Options::Mode::check_config);
@@ -64,9 +62,9 @@ TEST(Options, ChooseHelpAndVersion) {
 }
 
 TEST(Options, ReadASimulation) {
-    const Options o = options({"--simulate", "--ip", "192.0.2.1", "--helo", "mail.example.com", "--from",
-                               "alice@example.com", "--rcpt", "postmaster@example.net", "--json", "-c", "/tmp/x.conf",
-                               "--dns-server", "127.0.0.1:5353"});
+    const Options o =
+        options({"--simulate", "--ip", "192.0.2.1", "--helo", "mail.example.com", "--from", "alice@example.com",
+                 "--rcpt", "postmaster@example.net", "--json", "-c", "/tmp/x.conf", "--dns-server", "127.0.0.1:5353"});
     EXPECT_EQ(o.mode, Options::Mode::simulate);
     EXPECT_EQ(o.simulate.ip, "192.0.2.1");
     EXPECT_EQ(o.simulate.helo, "mail.example.com");
@@ -92,9 +90,7 @@ TEST(Options, RefuseAMissingValue) {
     EXPECT_EQ(error({"-f", "--dns-server"}), "option --dns-server needs a value");
 }
 
-TEST(Options, RefuseAValueForAFlag) {
-    EXPECT_EQ(error({"--json=yes", "--simulate"}), "option --json takes no value");
-}
+TEST(Options, RefuseAValueForAFlag) { EXPECT_EQ(error({"--json=yes", "--simulate"}), "option --json takes no value"); }
 
 TEST(Options, RefuseAnIncompleteSimulation) {
     EXPECT_EQ(error({"--simulate", "--ip", "192.0.2.1", "--helo", "h.example"}),

@@ -124,8 +124,8 @@ TEST(Verdict, FallsBackToAFixedTextForAFailWithoutExplanation) {
 }
 
 TEST(Verdict, SanitisesTheDomainsExplanationForTheReply) {
-    const Verdict v = verdict(config_from(""), mailfrom_only(evaluation(
-                                                   Result::fail, "example.com", "go away\r\n250 OK 100% sure")));
+    const Verdict v =
+        verdict(config_from(""), mailfrom_only(evaluation(Result::fail, "example.com", "go away\r\n250 OK 100% sure")));
     ASSERT_TRUE(v.reply);
     EXPECT_EQ(v.reply->text.wire(), "go away??250 OK 100% sure");
     EXPECT_EQ(v.reply->text.for_setreply(), "go away??250 OK 100%% sure");
@@ -171,7 +171,8 @@ TEST(Verdict, LetsTheStricterIdentityWinAndTheHeloOneOnATie) {
 }
 
 TEST(Verdict, OnlyLogsAndAddsHeadersInADryRun) {
-    const Verdict v = verdict(config_from("dry_run = yes"), mailfrom_only(evaluation(Result::fail, "example.com", "no")));
+    const Verdict v =
+        verdict(config_from("dry_run = yes"), mailfrom_only(evaluation(Result::fail, "example.com", "no")));
     EXPECT_EQ(v.action, Action::accept);
     EXPECT_EQ(v.policy_action, Action::reject);
     ASSERT_TRUE(v.reply);  // for the log line: what would have been said
@@ -218,13 +219,15 @@ TEST(Decide, ChecksTheHeloIdentityFirstAndThenMailFrom) {
     EXPECT_EQ(d.checks.helo->result, Result::pass);
     EXPECT_EQ(d.checks.mailfrom->result, Result::fail);
     EXPECT_EQ(d.verdict.action, Action::reject);
-    EXPECT_EQ(d.verdict.reply->to_string(), "550 5.7.23 SPF fail: 192.0.2.10 is not allowed to send mail for fail.example");
+    EXPECT_EQ(d.verdict.reply->to_string(),
+              "550 5.7.23 SPF fail: 192.0.2.10 is not allowed to send mail for fail.example");
 }
 
 TEST(Decide, WritesAnIpv6ClientReadablyInTheDefaultReplyText) {
     // reject_text uses %{c}: %{i} would give 32 dotted nibbles (RFC 7208 §7.3).
     const Decision d = decide(config_from(""), "mail.pass.example", "<alice@fail.example>", "2001:db8::99");
-    EXPECT_EQ(d.verdict.reply->to_string(), "550 5.7.23 SPF fail: 2001:db8::99 is not allowed to send mail for fail.example");
+    EXPECT_EQ(d.verdict.reply->to_string(),
+              "550 5.7.23 SPF fail: 2001:db8::99 is not allowed to send mail for fail.example");
 }
 
 TEST(Decide, UsesTheDomainsExplanationForAFail) {
@@ -423,7 +426,8 @@ TEST(Deadline, IsOneForBothChecksOfATransaction) {
     const Decision d = milter::decide(config, session("192.0.2.10", "mail.pass.example"),
                                       transaction("<alice@pass.example>"), resolver, clock);
     ASSERT_FALSE(resolver.deadlines.empty());
-    for (const spf::Deadline& deadline : resolver.deadlines) EXPECT_EQ(deadline, clock.start() + std::chrono::seconds(20));
+    for (const spf::Deadline& deadline : resolver.deadlines)
+        EXPECT_EQ(deadline, clock.start() + std::chrono::seconds(20));
     // The HELO check used 25 s of the 20 s budget, so MAIL FROM has none left:
     // with a deadline per check it would have passed.
     EXPECT_EQ(d.checks.mailfrom->result, Result::temperror);

@@ -27,9 +27,7 @@ TEST(SafeText, ReplacesTabsAndOtherControlCharacters) {
     EXPECT_EQ(SafeText::from("a\tb\x1b[31mc\x7f").str(), "a?b?[31mc?");
 }
 
-TEST(SafeText, ReplacesEachEightBitOctet) {
-    EXPECT_EQ(SafeText::from("caf\xc3\xa9.example").str(), "caf??.example");
-}
+TEST(SafeText, ReplacesEachEightBitOctet) { EXPECT_EQ(SafeText::from("caf\xc3\xa9.example").str(), "caf??.example"); }
 
 TEST(SafeText, CutsLongTextAndSaysSo) {
     const auto text = SafeText::from(std::string(300, 'a'), 20);
@@ -84,8 +82,6 @@ TEST(LogValue, QuotesAndEscapesEverythingElse) {
     EXPECT_EQ(milter::log_value(std::string("a\r\nb\0\xff", 6)), R"("a\x0d\x0ab\x00\xff")");
 }
 
-TEST(LogValue, CutsLongValues) {
-    EXPECT_EQ(milter::log_value(std::string(10, 'a'), 4), R"("aaaa...")");
-}
+TEST(LogValue, CutsLongValues) { EXPECT_EQ(milter::log_value(std::string(10, 'a'), 4), R"("aaaa...")"); }
 
 }  // namespace

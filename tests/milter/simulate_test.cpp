@@ -44,19 +44,25 @@ TEST(Simulate, PrintsTheResultsTheReplyAndItsStage) {
               "helo: mail.example.com\n"
               "envelope-from: <alice@example.com>\n"
               "skip: no\n"
-              "helo identity: fail (" + s.decision.checks.helo->reason + ")\n"
-              "    sender postmaster@mail.example.com, domain mail.example.com\n"
-              "    mechanism -all, lookups 1, void lookups 0, DNS queries " +
-                  std::to_string(s.decision.checks.helo->counters.dns_queries) + "\n"
-              "    explanation: SPF fail: 198.51.100.7 is not allowed to send mail for mail.example.com\n"
-              "mailfrom identity: fail (" + s.decision.checks.mailfrom->reason + ")\n"
-              "    sender alice@example.com, domain example.com\n"
-              "    mechanism -all, lookups 0, void lookups 0, DNS queries " +
-                  std::to_string(s.decision.checks.mailfrom->counters.dns_queries) + "\n"
-              "    explanation: SPF fail: 198.51.100.7 is not allowed to send mail for example.com\n"
-              "action: reject at MAIL FROM\n"
-              "reply at MAIL FROM: 550 5.7.23 SPF fail: 198.51.100.7 is not allowed to send mail for example.com\n"
-              "headers: none\n");
+              "helo identity: fail (" +
+                  s.decision.checks.helo->reason +
+                  ")\n"
+                  "    sender postmaster@mail.example.com, domain mail.example.com\n"
+                  "    mechanism -all, lookups 1, void lookups 0, DNS queries " +
+                  std::to_string(s.decision.checks.helo->counters.dns_queries) +
+                  "\n"
+                  "    explanation: SPF fail: 198.51.100.7 is not allowed to send mail for mail.example.com\n"
+                  "mailfrom identity: fail (" +
+                  s.decision.checks.mailfrom->reason +
+                  ")\n"
+                  "    sender alice@example.com, domain example.com\n"
+                  "    mechanism -all, lookups 0, void lookups 0, DNS queries " +
+                  std::to_string(s.decision.checks.mailfrom->counters.dns_queries) +
+                  "\n"
+                  "    explanation: SPF fail: 198.51.100.7 is not allowed to send mail for example.com\n"
+                  "action: reject at MAIL FROM\n"
+                  "reply at MAIL FROM: 550 5.7.23 SPF fail: 198.51.100.7 is not allowed to send mail for example.com\n"
+                  "headers: none\n");
 }
 
 TEST(Simulate, PrintsTheHeadersOfAnAcceptedMessage) {
@@ -137,10 +143,11 @@ TEST(Simulate, GivesTheSameAsOneJsonObject) {
     const auto config = config_from("");
     const Simulation s = run(config, request("198.51.100.7", "mail.example.com", "alice@example.com"));
     const std::string json = milter::format_json(config, s);
-    EXPECT_TRUE(json.starts_with("{\"configuration\":\"test.conf\",\"client_ip\":\"198.51.100.7\","
-                                 "\"helo\":\"mail.example.com\",\"envelope_from\":\"alice@example.com\","
-                                 "\"null_sender\":false,\"skip\":null,\"helo_check\":{\"sender\":"
-                                 "\"postmaster@mail.example.com\",\"result\":\"fail\""))
+    EXPECT_TRUE(
+        json.starts_with("{\"configuration\":\"test.conf\",\"client_ip\":\"198.51.100.7\","
+                         "\"helo\":\"mail.example.com\",\"envelope_from\":\"alice@example.com\","
+                         "\"null_sender\":false,\"skip\":null,\"helo_check\":{\"sender\":"
+                         "\"postmaster@mail.example.com\",\"result\":\"fail\""))
         << json;
     EXPECT_NE(json.find("\"mailfrom_check\":{\"sender\":\"alice@example.com\",\"result\":\"fail\",\"domain\":"
                         "\"example.com\""),
@@ -169,8 +176,8 @@ TEST(Simulate, EscapesFoldedHeadersInJson) {
 TEST(Simulate, RefusesAnIpThatIsNotOne) {
     static spf::ZoneResolver resolver = spf::ZoneResolver::from_text(world);
     ManualClock clock;
-    auto result = milter::simulate(config_from(""), request("mail.example.com", "x", "a@example.com"), resolver,
-                                   clock, "mx.example.net");
+    auto result = milter::simulate(config_from(""), request("mail.example.com", "x", "a@example.com"), resolver, clock,
+                                   "mx.example.net");
     ASSERT_TRUE(std::holds_alternative<std::string>(result));
     EXPECT_EQ(std::get<std::string>(result), "--ip 'mail.example.com' is not an IP address");
 }

@@ -40,7 +40,7 @@ struct Checked {
 };
 
 Checked run(const std::string& record, const spf_test::BudgetSpendingResolver::Picker& picker, Mode mode,
-        const std::string& default_explanation = {}) {
+            const std::string& default_explanation = {}) {
     auto zone = spf::ZoneResolver::from_text(std::string(world) + "example.com TXT \"" + record + "\"\n");
     spf_test::ManualClock clock;
     spf_test::BudgetSpendingResolver resolver(zone, clock, picker, mode);
@@ -102,10 +102,11 @@ TEST(CheckHostDeadline, EndsWithTemperrorWhereverTheBudgetRunsOut) {
         {"v=spf1 mx -all", "mx2.example.com", RrType::a, Mode::fails_at_deadline},
     };
     for (const Row& row : rows) {
-        SCOPED_TRACE(std::string(row.record) + ", budget runs out at " + std::string(spf::to_string(row.type)) +
-                     " " + row.name + (row.mode == Mode::times_out      ? " (times out)"
-                                         : row.mode == Mode::answers_late ? " (answers late)"
-                                                                          : " (fails at the deadline)"));
+        SCOPED_TRACE(std::string(row.record) + ", budget runs out at " + std::string(spf::to_string(row.type)) + " " +
+                     row.name +
+                     (row.mode == Mode::times_out      ? " (times out)"
+                      : row.mode == Mode::answers_late ? " (answers late)"
+                                                       : " (fails at the deadline)"));
         const Checked result = run(row.record, at_query(row.name, row.type), row.mode);
         ASSERT_TRUE(result.spent) << "the row's query was never asked";
         EXPECT_EQ(result.evaluation.result, Result::temperror) << result.evaluation.reason;
@@ -120,7 +121,8 @@ TEST(CheckHostDeadline, PassesTheSameRecordsWhenTimeIsLeft) {
                              "v=spf1 include:ptr.example.net -all", "v=spf1 redirect=ptr.example.net"};
     for (const char* record : records) {
         SCOPED_TRACE(record);
-        const Checked result = run(record, [](const spf::Question&) { return false; }, Mode::times_out);
+        const Checked result = run(
+            record, [](const spf::Question&) { return false; }, Mode::times_out);
         EXPECT_EQ(result.evaluation.result, Result::pass) << result.evaluation.reason;
     }
 }

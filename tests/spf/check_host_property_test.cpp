@@ -22,8 +22,8 @@ namespace {
 
 using Mode = spf_test::BudgetSpendingResolver::Mode;
 
-const char* const names[] = {"a.example", "b.example", "c.example", "d.example", "missing.example",
-                             "slow.example", "broken.example"};
+const char* const names[] = {"a.example",       "b.example",    "c.example",     "d.example",
+                             "missing.example", "slow.example", "broken.example"};
 
 std::string random_term(std::mt19937& random) {
     const auto pick = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
@@ -31,20 +31,20 @@ std::string random_term(std::mt19937& random) {
     const char* qualifiers[] = {"", "+", "-", "~", "?"};
     const std::string q = qualifiers[pick(5)];
     switch (pick(14)) {
-    case 0: return q + "all";
-    case 1: return q + "include:" + target;
-    case 2: return q + "a:" + target + (pick(2) ? "/24" : "");
-    case 3: return q + "mx:" + target + (pick(2) ? "//64" : "");
-    case 4: return q + "ptr:" + target;
-    case 5: return q + "ip4:192.0.2." + std::to_string(pick(256)) + "/" + std::to_string(pick(33));
-    case 6: return q + "ip6:2001:db8::" + std::to_string(pick(9999)) + "/" + std::to_string(pick(129));
-    case 7: return q + "exists:%{ir}.%{l1r-}." + target;
-    case 8: return "redirect=" + target;
-    case 9: return "exp=" + target;
-    case 10: return q + "a";
-    case 11: return q + "mx";
-    case 12: return q + "exists:%{p}." + target;
-    default: return "x-unknown=%{d}";
+        case 0: return q + "all";
+        case 1: return q + "include:" + target;
+        case 2: return q + "a:" + target + (pick(2) ? "/24" : "");
+        case 3: return q + "mx:" + target + (pick(2) ? "//64" : "");
+        case 4: return q + "ptr:" + target;
+        case 5: return q + "ip4:192.0.2." + std::to_string(pick(256)) + "/" + std::to_string(pick(33));
+        case 6: return q + "ip6:2001:db8::" + std::to_string(pick(9999)) + "/" + std::to_string(pick(129));
+        case 7: return q + "exists:%{ir}.%{l1r-}." + target;
+        case 8: return "redirect=" + target;
+        case 9: return "exp=" + target;
+        case 10: return q + "a";
+        case 11: return q + "mx";
+        case 12: return q + "exists:%{p}." + target;
+        default: return "x-unknown=%{d}";
     }
 }
 
@@ -112,8 +112,8 @@ TEST(CheckHostProperties, HoldTheLimitsForTwoThousandGeneratedWorlds) {
         EXPECT_EQ(evaluation.explanation.empty(), evaluation.result != spf::Result::fail);
     }
     // The generator is only worth its time if the worlds reach every outcome.
-    for (const spf::Result result : {spf::Result::pass, spf::Result::fail, spf::Result::softfail,
-                                     spf::Result::neutral, spf::Result::temperror, spf::Result::permerror}) {
+    for (const spf::Result result : {spf::Result::pass, spf::Result::fail, spf::Result::softfail, spf::Result::neutral,
+                                     spf::Result::temperror, spf::Result::permerror}) {
         EXPECT_GT(seen[result], 20) << spf::to_string(result);
     }
 }
@@ -153,19 +153,20 @@ TEST(CheckHostProperties, NeverTurnASpentTimeBudgetIntoAVerdict) {
             ASSERT_TRUE(spent_at.has_value());  // the same world asks the same queries
             ++spent_runs;
             SCOPED_TRACE("world " + std::to_string(world) + ", budget spent at query " + std::to_string(k) + " (" +
-                         std::string(spf::to_string(spent_at->type)) + " " + spent_at->name + "): " +
-                         std::string(spf::to_string(evaluation.result)) + ", " + evaluation.reason);
+                         std::string(spf::to_string(spent_at->type)) + " " + spent_at->name +
+                         "): " + std::string(spf::to_string(evaluation.result)) + ", " + evaluation.reason);
             if (evaluation.result == spf::Result::temperror) continue;
             EXPECT_EQ(evaluation.result, spf::Result::fail);
             EXPECT_EQ(evaluation.matched_term, unlimited.matched_term);
-            const auto spent_event = std::find_if(evaluation.trace.begin(), evaluation.trace.end(), [](const auto& event) {
-                return event.kind == spf::TraceEvent::Kind::query &&
-                       event.text.find("no answer by the deadline") != std::string::npos;
-            });
+            const auto spent_event =
+                std::find_if(evaluation.trace.begin(), evaluation.trace.end(), [](const auto& event) {
+                    return event.kind == spf::TraceEvent::Kind::query &&
+                           event.text.find("no answer by the deadline") != std::string::npos;
+                });
             ASSERT_NE(spent_event, evaluation.trace.end());
-            EXPECT_TRUE(std::none_of(spent_event, evaluation.trace.end(),
-                                     [](const auto& event) { return event.kind == spf::TraceEvent::Kind::term; }))
-                << "a term was evaluated after the budget was spent";
+            EXPECT_TRUE(std::none_of(spent_event, evaluation.trace.end(), [](const auto& event) {
+                return event.kind == spf::TraceEvent::Kind::term;
+            })) << "a term was evaluated after the budget was spent";
             ++spent_in_exp;
         }
     }

@@ -27,8 +27,8 @@ spf::Evaluation check_zone(const std::string& zone_text, const char* client, con
 }
 
 TEST(CheckHost, PassesAClientInsideAnIp4Network) {
-    const auto evaluation = check_zone(R"(example.com TXT "v=spf1 ip4:192.0.2.0/24 -all")", "192.0.2.10",
-                                       "user@example.com");
+    const auto evaluation =
+        check_zone(R"(example.com TXT "v=spf1 ip4:192.0.2.0/24 -all")", "192.0.2.10", "user@example.com");
     EXPECT_EQ(evaluation.result, Result::pass);
     EXPECT_EQ(evaluation.matched_term, "ip4:192.0.2.0/24");
     EXPECT_EQ(evaluation.domain, "example.com");
@@ -37,16 +37,16 @@ TEST(CheckHost, PassesAClientInsideAnIp4Network) {
 TEST(CheckHost, FailsOtherClientsWithTheDefaultExplanation) {
     spf::CheckOptions options;
     options.default_explanation = "%{i} is not one of %{d}'s designated mail servers";
-    const auto evaluation = check_zone(R"(example.com TXT "v=spf1 ip4:192.0.2.0/24 -all")", "198.51.100.7",
-                                       "user@example.com", options);
+    const auto evaluation =
+        check_zone(R"(example.com TXT "v=spf1 ip4:192.0.2.0/24 -all")", "198.51.100.7", "user@example.com", options);
     EXPECT_EQ(evaluation.result, Result::fail);
     EXPECT_EQ(evaluation.matched_term, "-all");
     EXPECT_EQ(evaluation.explanation, "198.51.100.7 is not one of example.com's designated mail servers");
 }
 
 TEST(CheckHost, TreatsAnIpv4MappedIpv6ClientAsIpv4) {
-    const auto evaluation = check_zone(R"(example.com TXT "v=spf1 ip4:192.0.2.0/24 -all")", "::ffff:192.0.2.10",
-                                       "user@example.com");
+    const auto evaluation =
+        check_zone(R"(example.com TXT "v=spf1 ip4:192.0.2.0/24 -all")", "::ffff:192.0.2.10", "user@example.com");
     EXPECT_EQ(evaluation.result, Result::pass);
 }
 
@@ -86,8 +86,8 @@ TEST(CheckHost, IgnoresRecordsOfAnotherVersion) {
 }
 
 TEST(CheckHost, ReportsASyntaxErrorAsPermerrorWithItsPosition) {
-    const auto evaluation = check_zone(R"(example.com TXT "v=spf1 ipv4:192.0.2.1 -all")", "192.0.2.1",
-                                       "user@example.com");
+    const auto evaluation =
+        check_zone(R"(example.com TXT "v=spf1 ipv4:192.0.2.1 -all")", "192.0.2.1", "user@example.com");
     EXPECT_EQ(evaluation.result, Result::permerror);
     EXPECT_NE(evaluation.reason.find("column"), std::string::npos) << evaluation.reason;
     EXPECT_NE(evaluation.reason.find("example.com"), std::string::npos) << evaluation.reason;
@@ -100,9 +100,8 @@ TEST(CheckHost, MapsIncludeResultsAsSection52Says) {
         Result expected;
     };
     const Row rows[] = {
-        {"v=spf1 +all", Result::pass},          {"v=spf1 -all", Result::fail},
-        {"v=spf1 ~all", Result::fail},          {"v=spf1 ?all", Result::fail},
-        {"v=spf1 ip4:", Result::permerror},     {"", Result::permerror},
+        {"v=spf1 +all", Result::pass},  {"v=spf1 -all", Result::fail},      {"v=spf1 ~all", Result::fail},
+        {"v=spf1 ?all", Result::fail},  {"v=spf1 ip4:", Result::permerror}, {"", Result::permerror},
         {"TIMEOUT", Result::temperror},
     };
     for (const Row& row : rows) {
@@ -134,10 +133,8 @@ TEST(CheckHost, MapsEveryDnsOutcomeOfEveryMechanism) {
         {"mx:target.example.net", "target.example.net TIMEOUT", Result::temperror},
         {"mx:target.example.net", "target.example.net SERVFAIL", Result::temperror},
         {"mx:target.example.net", "", Result::softfail},
-        {"mx:target.example.net", "target.example.net MX 10 mx.example.net\nmx.example.net A 192.0.2.1",
-         Result::pass},
-        {"mx:target.example.net", "target.example.net MX 10 mx.example.net\nmx.example.net TIMEOUT",
-         Result::temperror},
+        {"mx:target.example.net", "target.example.net MX 10 mx.example.net\nmx.example.net A 192.0.2.1", Result::pass},
+        {"mx:target.example.net", "target.example.net MX 10 mx.example.net\nmx.example.net TIMEOUT", Result::temperror},
         {"exists:target.example.net", "target.example.net TIMEOUT", Result::temperror},
         {"exists:target.example.net", "target.example.net SERVFAIL", Result::temperror},
         {"exists:target.example.net", "", Result::softfail},
@@ -145,15 +142,14 @@ TEST(CheckHost, MapsEveryDnsOutcomeOfEveryMechanism) {
         {"ptr:example.net", "1.2.0.192.in-addr.arpa TIMEOUT", Result::softfail},
         {"ptr:example.net", "1.2.0.192.in-addr.arpa SERVFAIL", Result::softfail},
         {"ptr:example.net", "", Result::softfail},
-        {"ptr:example.net", "1.2.0.192.in-addr.arpa PTR host.example.net\nhost.example.net A 192.0.2.1",
-         Result::pass},
+        {"ptr:example.net", "1.2.0.192.in-addr.arpa PTR host.example.net\nhost.example.net A 192.0.2.1", Result::pass},
         {"ptr:example.net", "1.2.0.192.in-addr.arpa PTR host.example.net\nhost.example.net A 192.0.2.99",
          Result::softfail},
     };
     for (const Row& row : rows) {
         SCOPED_TRACE(std::string(row.mechanism) + " with " + row.target_records);
-        const std::string zone = std::string("example.com TXT \"v=spf1 ") + row.mechanism + " ~all\"\n" +
-                                 row.target_records + "\n";
+        const std::string zone =
+            std::string("example.com TXT \"v=spf1 ") + row.mechanism + " ~all\"\n" + row.target_records + "\n";
         EXPECT_EQ(check_zone(zone, "192.0.2.1", "user@example.com").result, row.expected);
     }
 }
@@ -172,12 +168,12 @@ std::string hosts(unsigned count) {
 
 // §4.6.4 limits, each at its bound and one past it.
 TEST(CheckHost, AllowsTenDnsTermsAndRefusesEleven) {
-    const auto at = check_zone("example.com TXT \"" + chain_of_a_terms(10) + "\"\n" + hosts(10), "192.0.2.1",
-                               "u@example.com");
+    const auto at =
+        check_zone("example.com TXT \"" + chain_of_a_terms(10) + "\"\n" + hosts(10), "192.0.2.1", "u@example.com");
     EXPECT_EQ(at.result, Result::pass);
     EXPECT_EQ(at.counters.dns_terms, 10U);
-    const auto over = check_zone("example.com TXT \"" + chain_of_a_terms(11) + "\"\n" + hosts(11), "192.0.2.1",
-                                 "u@example.com");
+    const auto over =
+        check_zone("example.com TXT \"" + chain_of_a_terms(11) + "\"\n" + hosts(11), "192.0.2.1", "u@example.com");
     EXPECT_EQ(over.result, Result::permerror);
     EXPECT_NE(over.reason.find("DNS lookup limit"), std::string::npos) << over.reason;
 }
@@ -229,8 +225,8 @@ TEST(CheckHost, EndsAnIncludeLoopWithPermerror) {
 }
 
 TEST(CheckHost, EndsARedirectLoopWithPermerror) {
-    const auto evaluation = check_zone(R"(example.com TXT "v=spf1 redirect=example.com")", "192.0.2.1",
-                                       "u@example.com");
+    const auto evaluation =
+        check_zone(R"(example.com TXT "v=spf1 redirect=example.com")", "192.0.2.1", "u@example.com");
     EXPECT_EQ(evaluation.result, Result::permerror);
 }
 
@@ -244,11 +240,9 @@ TEST(CheckHost, EndsADeepIncludeChainWithPermerror) {
 
 TEST(CheckHost, RejectsHostileRecordsWithAReason) {
     const char* records[] = {
-        "v=spf1 a:\xC3\xA9xample.com -all",   // non-ASCII
+        "v=spf1 a:\xC3\xA9xample.com -all",     // non-ASCII
         "v=spf1 a:ctrl.example.com\rptr -all",  // a control character
-        "v=spf1 ip4:192.0.2.1\n -all",
-        "v=spf1 %{",
-        "v=spf1 redirect=a.example.com redirect=b.example.com",
+        "v=spf1 ip4:192.0.2.1\n -all",         "v=spf1 %{", "v=spf1 redirect=a.example.com redirect=b.example.com",
     };
     for (const char* record : records) {
         SCOPED_TRACE(record);
@@ -367,9 +361,9 @@ TEST(CheckIdentity, DerivesTheSenderAsSections23And24And43Say) {
     };
     const Row rows[] = {
         {spf::Identity::mailfrom, "alice@example.com", "alice@example.com"},
-        {spf::Identity::mailfrom, "", "postmaster@mail.example.org"},            // §2.4 null sender
+        {spf::Identity::mailfrom, "", "postmaster@mail.example.org"},               // §2.4 null sender
         {spf::Identity::helo, "alice@example.com", "postmaster@mail.example.org"},  // §2.3
-        {spf::Identity::mailfrom, "@example.com", "postmaster@example.com"},      // §4.3 no local-part
+        {spf::Identity::mailfrom, "@example.com", "postmaster@example.com"},        // §4.3 no local-part
         {spf::Identity::mailfrom, "\"odd@local\"@example.com", "\"odd@local\"@example.com"},
     };
     for (const Row& row : rows) {
@@ -411,8 +405,7 @@ TEST(CheckHost, RecordsATraceOnlyWhenAsked) {
     ASSERT_FALSE(traced.trace.empty());
     bool saw_nested_term = false;
     for (const auto& event : traced.trace)
-        if (event.kind == spf::TraceEvent::Kind::term && event.depth == 1 &&
-            event.text == "ip4:192.0.2.0/24 -> match")
+        if (event.kind == spf::TraceEvent::Kind::term && event.depth == 1 && event.text == "ip4:192.0.2.0/24 -> match")
             saw_nested_term = true;
     EXPECT_TRUE(saw_nested_term);
     EXPECT_EQ(traced.matched_term, "include:_spf.example.net");

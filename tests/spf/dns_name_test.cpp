@@ -28,8 +28,8 @@ TEST(EncodeName, RefusesWhatHasNoWireForm) {
     for (int i = 0; i < 4; ++i) long_name += std::string(63, 'a') + ".";
     EXPECT_EQ(error_of(long_name), "name longer than 255 octets");
     // 253 octets of text is the longest name that fits.
-    const std::string longest = std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') +
-                                "." + std::string(61, 'd');
+    const std::string longest =
+        std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + "." + std::string(61, 'd');
     EXPECT_EQ(wire_of(longest).size(), 255U);
 }
 
@@ -39,10 +39,10 @@ TEST(DecodeName, InvertsEncode) {
 }
 
 TEST(DecodeName, RefusesMalformedWire) {
-    EXPECT_EQ(spf::decode_name(Wire{}), std::nullopt);                  // no root label
-    EXPECT_EQ(spf::decode_name(Wire{3, 'a', 'b'}), std::nullopt);       // label past the end
-    EXPECT_EQ(spf::decode_name(Wire{1, 'a', 0, 0}), std::nullopt);      // bytes after the root
-    EXPECT_EQ(spf::decode_name(Wire{0xc0, 0x0c}), std::nullopt);        // a pointer: not here
+    EXPECT_EQ(spf::decode_name(Wire{}), std::nullopt);              // no root label
+    EXPECT_EQ(spf::decode_name(Wire{3, 'a', 'b'}), std::nullopt);   // label past the end
+    EXPECT_EQ(spf::decode_name(Wire{1, 'a', 0, 0}), std::nullopt);  // bytes after the root
+    EXPECT_EQ(spf::decode_name(Wire{0xc0, 0x0c}), std::nullopt);    // a pointer: not here
     Wire long_label{64};
     long_label.insert(long_label.end(), 64, 'a');
     long_label.push_back(0);

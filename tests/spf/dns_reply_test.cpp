@@ -137,16 +137,27 @@ TEST(AnswerFromReply, MapsEveryKindOfReplyToItsStatus) {
     Bytes notify = Message().question().txt("example.com", {"v=spf1 -all"}).bytes();
     notify[2] |= 4 << 3;  // opcode NOTIFY
     const Row rows[] = {
-        {"NOERROR with the records", Message().question().txt("example.com", {"v=spf1 -all"}).bytes(),
-         DnsStatus::ok, {"v=spf1 -all"}, "answer" + from},
-        {"the question echoed in another case", Message().question("EXAMPLE.Com").txt("example.COM", {"v=spf1"}).bytes(),
-         DnsStatus::ok, {"v=spf1"}, "answer" + from},
+        {"NOERROR with the records",
+         Message().question().txt("example.com", {"v=spf1 -all"}).bytes(),
+         DnsStatus::ok,
+         {"v=spf1 -all"},
+         "answer" + from},
+        {"the question echoed in another case",
+         Message().question("EXAMPLE.Com").txt("example.COM", {"v=spf1"}).bytes(),
+         DnsStatus::ok,
+         {"v=spf1"},
+         "answer" + from},
         {"NOERROR without them", Message().question().bytes(), DnsStatus::no_data, {}, "no TXT records" + from},
         {"NOERROR with records of another type",
-         Message().question().record("example.com", type_a, {192, 0, 2, 1}).bytes(), DnsStatus::no_data, {},
+         Message().question().record("example.com", type_a, {192, 0, 2, 1}).bytes(),
+         DnsStatus::no_data,
+         {},
          "no TXT records" + from},
-        {"NOERROR with records of another name", Message().question().txt("other.example", {"v=spf1 +all"}).bytes(),
-         DnsStatus::no_data, {}, "no TXT records" + from},
+        {"NOERROR with records of another name",
+         Message().question().txt("other.example", {"v=spf1 +all"}).bytes(),
+         DnsStatus::no_data,
+         {},
+         "no TXT records" + from},
         {"NOERROR through a CNAME chain",
          Message()
              .question()
@@ -154,7 +165,9 @@ TEST(AnswerFromReply, MapsEveryKindOfReplyToItsStatus) {
              .record("example.com", type_cname, name_wire("A.example"))
              .record("a.example", type_cname, name_wire("b.example"))
              .bytes(),
-         DnsStatus::ok, {"v=spf1 ?all"}, "answer" + from},
+         DnsStatus::ok,
+         {"v=spf1 ?all"},
+         "answer" + from},
         // The reading of README's "How the engine reads RFC 7208", as Zone::lookup() has it.
         {"NOERROR with a CNAME loop",
          Message()
@@ -163,60 +176,122 @@ TEST(AnswerFromReply, MapsEveryKindOfReplyToItsStatus) {
              .record("a.example", type_cname, name_wire("EXAMPLE.com"))
              .txt("a.example", {"v=spf1 +all"})
              .bytes(),
-         DnsStatus::server_failure, {}, "CNAME loop at EXAMPLE.com" + from},
+         DnsStatus::server_failure,
+         {},
+         "CNAME loop at EXAMPLE.com" + from},
         {"NOERROR with a malformed TXT record of the name",
-         Message().question().txt("example.com", {"v=spf1 -all"}).record("example.com", type_txt, {5, 'v', '='}).bytes(),
-         DnsStatus::server_failure, {}, "malformed TXT record at example.com" + from},
-        {"NOERROR with an empty TXT rdata", Message().question().record("example.com", type_txt, {}).bytes(),
-         DnsStatus::server_failure, {}, "malformed TXT record at example.com" + from},
+         Message()
+             .question()
+             .txt("example.com", {"v=spf1 -all"})
+             .record("example.com", type_txt, {5, 'v', '='})
+             .bytes(),
+         DnsStatus::server_failure,
+         {},
+         "malformed TXT record at example.com" + from},
+        {"NOERROR with an empty TXT rdata",
+         Message().question().record("example.com", type_txt, {}).bytes(),
+         DnsStatus::server_failure,
+         {},
+         "malformed TXT record at example.com" + from},
         {"NXDOMAIN", Message(3).question().bytes(), DnsStatus::nxdomain, {}, "NXDOMAIN" + from},
-        {"NXDOMAIN with records of the name", Message(3).question().txt("example.com", {"v=spf1 +all"}).bytes(),
-         DnsStatus::server_failure, {}, "NXDOMAIN with records of the name" + from},
+        {"NXDOMAIN with records of the name",
+         Message(3).question().txt("example.com", {"v=spf1 +all"}).bytes(),
+         DnsStatus::server_failure,
+         {},
+         "NXDOMAIN with records of the name" + from},
         {"NXDOMAIN at the end of a CNAME chain",
          Message(3).question().record("example.com", type_cname, name_wire("gone.example")).bytes(),
-         DnsStatus::nxdomain, {}, "NXDOMAIN" + from},
-        {"NXDOMAIN with records of another name", Message(3).question().txt("other.example", {"v=spf1"}).bytes(),
-         DnsStatus::nxdomain, {}, "NXDOMAIN" + from},
+         DnsStatus::nxdomain,
+         {},
+         "NXDOMAIN" + from},
+        {"NXDOMAIN with records of another name",
+         Message(3).question().txt("other.example", {"v=spf1"}).bytes(),
+         DnsStatus::nxdomain,
+         {},
+         "NXDOMAIN" + from},
         {"SERVFAIL", Message(2).question().bytes(), DnsStatus::server_failure, {}, "SERVFAIL" + from},
         {"REFUSED", Message(5).question().bytes(), DnsStatus::server_failure, {}, "REFUSED" + from},
         {"FORMERR", Message(1).question().bytes(), DnsStatus::server_failure, {}, "FORMERR" + from},
         {"NOTIMP", Message(4).question().bytes(), DnsStatus::server_failure, {}, "NOTIMP" + from},
-        {"YXDOMAIN", Message(6).question().txt("example.com", {"v=spf1 -all"}).bytes(), DnsStatus::server_failure,
-         {}, "rcode 6" + from},
+        {"YXDOMAIN",
+         Message(6).question().txt("example.com", {"v=spf1 -all"}).bytes(),
+         DnsStatus::server_failure,
+         {},
+         "rcode 6" + from},
         {"EDNS0 BADVERS (an extended rcode in the OPT record)",
          Message().question().raw({0, 0, 41, 0x04, 0xd0, 1, 0, 0, 0, 0, 0}).bytes_with_additionals(1),
-         DnsStatus::server_failure, {}, "BADVERS" + from},
+         DnsStatus::server_failure,
+         {},
+         "BADVERS" + from},
         {"two OPT records",
          Message()
              .question()
              .txt("example.com", {"v=spf1"})
              .raw({0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0, 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0})
              .bytes_with_additionals(2),
-         DnsStatus::server_failure, {}, "malformed reply (more than one OPT record)" + from},
-        {"one OPT record", Message().question().txt("example.com", {"v=spf1"}).raw({0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0}).bytes_with_additionals(1),
-         DnsStatus::ok, {"v=spf1"}, "answer" + from},
-        {"truncated", Message(0, true).question().txt("example.com", {"v=spf1 -all"}).bytes(),
-         DnsStatus::server_failure, {}, "truncated reply" + from},
-        {"no question section", Message().txt("example.com", {"v=spf1 +all"}).bytes(), DnsStatus::server_failure,
-         {}, "reply does not match the question" + from},
-        {"two questions", Message().question().question().txt("example.com", {"v=spf1 +all"}).bytes(),
-         DnsStatus::server_failure, {}, "reply does not match the question" + from},
+         DnsStatus::server_failure,
+         {},
+         "malformed reply (more than one OPT record)" + from},
+        {"one OPT record",
+         Message()
+             .question()
+             .txt("example.com", {"v=spf1"})
+             .raw({0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0})
+             .bytes_with_additionals(1),
+         DnsStatus::ok,
+         {"v=spf1"},
+         "answer" + from},
+        {"truncated",
+         Message(0, true).question().txt("example.com", {"v=spf1 -all"}).bytes(),
+         DnsStatus::server_failure,
+         {},
+         "truncated reply" + from},
+        {"no question section",
+         Message().txt("example.com", {"v=spf1 +all"}).bytes(),
+         DnsStatus::server_failure,
+         {},
+         "reply does not match the question" + from},
+        {"two questions",
+         Message().question().question().txt("example.com", {"v=spf1 +all"}).bytes(),
+         DnsStatus::server_failure,
+         {},
+         "reply does not match the question" + from},
         {"a question for another name",
-         Message().question("other.example").txt("example.com", {"v=spf1 +all"}).bytes(), DnsStatus::server_failure,
-         {}, "reply does not match the question" + from},
-        {"a question of another type", Message().question("example.com", type_a).bytes(), DnsStatus::server_failure,
-         {}, "reply does not match the question" + from},
-        {"a question of another class", Message().question("example.com", type_txt, 3).bytes(),
-         DnsStatus::server_failure, {}, "reply does not match the question" + from},
-        {"not a response (QR clear)", not_response, DnsStatus::server_failure, {},
+         Message().question("other.example").txt("example.com", {"v=spf1 +all"}).bytes(),
+         DnsStatus::server_failure,
+         {},
+         "reply does not match the question" + from},
+        {"a question of another type",
+         Message().question("example.com", type_a).bytes(),
+         DnsStatus::server_failure,
+         {},
+         "reply does not match the question" + from},
+        {"a question of another class",
+         Message().question("example.com", type_txt, 3).bytes(),
+         DnsStatus::server_failure,
+         {},
+         "reply does not match the question" + from},
+        {"not a response (QR clear)",
+         not_response,
+         DnsStatus::server_failure,
+         {},
          "malformed reply (not a response to a query)" + from},
         {"another opcode", notify, DnsStatus::server_failure, {}, "malformed reply (not a response to a query)" + from},
-        {"shorter than a header", {0x12, 0x34, 0x81}, DnsStatus::server_failure, {},
+        {"shorter than a header",
+         {0x12, 0x34, 0x81},
+         DnsStatus::server_failure,
+         {},
          "malformed reply (shorter than a DNS header)" + from},
-        {"answer count past the end", Message().question().claim_answers(5).bytes(), DnsStatus::server_failure, {},
+        {"answer count past the end",
+         Message().question().claim_answers(5).bytes(),
+         DnsStatus::server_failure,
+         {},
          "malformed reply (malformed answer section)" + from},
-        {"a record cut short", Message().question().raw({0xc0, 0x0c, 0, 16, 0, 1}).claim_answers(1).bytes(),
-         DnsStatus::server_failure, {}, "malformed reply (malformed answer section)" + from},
+        {"a record cut short",
+         Message().question().raw({0xc0, 0x0c, 0, 16, 0, 1}).claim_answers(1).bytes(),
+         DnsStatus::server_failure,
+         {},
+         "malformed reply (malformed answer section)" + from},
     };
     for (const Row& row : rows) {
         SCOPED_TRACE(row.name);
@@ -233,26 +308,26 @@ TEST(AnswerFromReply, ReadsEachRecordType) {
     Bytes mx_b = preference_20;
     const Bytes b_name = name_wire("b.example");
     mx_b.insert(mx_b.end(), b_name.begin(), b_name.end());
-    const Answer mx = answer_from_reply(Message()
-                                            .question("example.com", type_mx)
-                                            .record("example.com", type_mx, mx_b, 600)
-                                            .record("example.com", type_mx, {0, 10, 1, 'a', 7, 'e', 'x', 'a', 'm', 'p',
-                                                                             'l', 'e', 0}, 60)
-                                            .record("example.com", type_mx, {0, 0, 0})
-                                            .bytes(),
-                                        {"example.com", RrType::mx}, server);
+    const Answer mx = answer_from_reply(
+        Message()
+            .question("example.com", type_mx)
+            .record("example.com", type_mx, mx_b, 600)
+            .record("example.com", type_mx, {0, 10, 1, 'a', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0}, 60)
+            .record("example.com", type_mx, {0, 0, 0})
+            .bytes(),
+        {"example.com", RrType::mx}, server);
     EXPECT_EQ(mx.names, (std::vector<std::string>{"", "a.example", "b.example"}));
     EXPECT_EQ(mx.ttl, 60U);
-    const Answer a = answer_from_reply(Message().question("example.com", type_a).record("example.com", type_a,
-                                                                                         {192, 0, 2, 7}).bytes(),
-                                       {"EXAMPLE.COM.", RrType::a}, server);
+    const Answer a = answer_from_reply(
+        Message().question("example.com", type_a).record("example.com", type_a, {192, 0, 2, 7}).bytes(),
+        {"EXAMPLE.COM.", RrType::a}, server);
     EXPECT_EQ(address_texts(a), (std::vector<std::string>{"192.0.2.7"}));
     Bytes v6{0x20, 0x01, 0x0d, 0xb8};
     v6.resize(15, 0);
     v6.push_back(7);
-    const Answer aaaa = answer_from_reply(
-        Message().question("example.com", type_aaaa).record("example.com", type_aaaa, v6).bytes(),
-        {"example.com", RrType::aaaa}, server);
+    const Answer aaaa =
+        answer_from_reply(Message().question("example.com", type_aaaa).record("example.com", type_aaaa, v6).bytes(),
+                          {"example.com", RrType::aaaa}, server);
     EXPECT_EQ(address_texts(aaaa), (std::vector<std::string>{"2001:db8::7"}));
     const Answer ptr = answer_from_reply(Message()
                                              .question("7.2.0.192.in-addr.arpa", type_ptr)
@@ -261,9 +336,9 @@ TEST(AnswerFromReply, ReadsEachRecordType) {
                                          {"7.2.0.192.in-addr.arpa", RrType::ptr}, server);
     EXPECT_EQ(ptr.names, (std::vector<std::string>{"mail.example.com"}));
     // An A record of the wrong size is malformed, not skipped.
-    const Answer short_a = answer_from_reply(
-        Message().question("example.com", type_a).record("example.com", type_a, {192, 0, 2}).bytes(),
-        {"example.com", RrType::a}, server);
+    const Answer short_a =
+        answer_from_reply(Message().question("example.com", type_a).record("example.com", type_a, {192, 0, 2}).bytes(),
+                          {"example.com", RrType::a}, server);
     EXPECT_EQ(short_a.status, DnsStatus::server_failure);
     // RFC 2181 §8: a TTL with the top bit set counts as zero.
     EXPECT_EQ(txt_answer(Message().question().txt("example.com", {"x"}, 0x80000000U).bytes()).ttl, 0U);
@@ -352,7 +427,9 @@ struct Usage {
 Usage usage_now() {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    const auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
     return {usage.ru_maxrss, seconds(usage.ru_utime) + seconds(usage.ru_stime)};
 }
 
@@ -429,8 +506,7 @@ TEST(HostileReplies, ThousandsOfCnamesCostLittle) {
     // over the section for each link, and the chain ends where nothing follows.
     Message reply;
     reply.question();
-    while (reply.size() + 16 <= 65535)
-        reply.record_at(question_pointer, type_cname, {1, 'x', 0xc0, 0x0c});
+    while (reply.size() + 16 <= 65535) reply.record_at(question_pointer, type_cname, {1, 'x', 0xc0, 0x0c});
     const Usage before = usage_now();
     for (int i = 0; i < rounds; ++i) EXPECT_EQ(txt_answer(reply.bytes()).status, DnsStatus::no_data);
     const Usage after = usage_now();

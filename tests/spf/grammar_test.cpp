@@ -5,8 +5,8 @@
 #include "spf/grammar.hpp"
 #include "spf/record_printer.hpp"
 
-#include "tests/spf/ast_print.hpp"
 #include <gtest/gtest.h>
+#include "tests/spf/ast_print.hpp"
 
 #include <boost/variant/get.hpp>
 
@@ -766,11 +766,13 @@ TEST(OpenspfSuite, SyntaxErrorsOfTheSuiteAreParseErrors) {
              Rejected{"v=spf1 a:ctrl.example.com\x0Dptr -all"sv, "record", 26},          // control-char-policy
              Rejected{"v=spf1 ip4:192.0.2.5\x0A include:spf.protection.example.net ~all"sv, "record", 21},  // badip4
              // Record evaluation
-             Rejected{"v=spf1 ip4:192.0.2.4 -all moo", "mechanism", 27},                         // detect-errors-anywhere
-             Rejected{"v=spf1 moo.cow/far_out=man:dog/cat ip4:192.0.2.4 -all", "mechanism", 8},  // modifier-charset-bad1
-             Rejected{"v=spf1 moo.cow:far_out=man:dog/cat ip4:192.0.2.4 -all", "mechanism", 8},  // modifier-charset-bad2
-             Rejected{"v=spf1 ip4:192.0.2.4 redirect:t2.example.com", "mechanism", 22},          // redirect-is-modifier
-             Rejected{"v=spf1 a:foo-bar -all", "domain-spec", 10},                             // invalid-domain
+             Rejected{"v=spf1 ip4:192.0.2.4 -all moo", "mechanism", 27},  // detect-errors-anywhere
+             Rejected{"v=spf1 moo.cow/far_out=man:dog/cat ip4:192.0.2.4 -all", "mechanism",
+                      8},  // modifier-charset-bad1
+             Rejected{"v=spf1 moo.cow:far_out=man:dog/cat ip4:192.0.2.4 -all", "mechanism",
+                      8},                                                                // modifier-charset-bad2
+             Rejected{"v=spf1 ip4:192.0.2.4 redirect:t2.example.com", "mechanism", 22},  // redirect-is-modifier
+             Rejected{"v=spf1 a:foo-bar -all", "domain-spec", 10},                       // invalid-domain
              // ALL mechanism syntax
              Rejected{"v=spf1 -all.", "SP", 12},        // all-dot
              Rejected{"v=spf1 -all:foobar", "SP", 12},  // all-arg
@@ -780,7 +782,7 @@ TEST(OpenspfSuite, SyntaxErrorsOfTheSuiteAreParseErrors) {
              Rejected{"v=spf1 ptr:", "domain-spec", 12},  // ptr-empty-domain
              // A mechanism syntax
              Rejected{"v=spf1 a:foo.example.com\x00"sv, "record", 25},  // a-null
-             Rejected{"v=spf1 a:203.0.113.44", "domain-spec", 10},     // a-numeric
+             Rejected{"v=spf1 a:203.0.113.44", "domain-spec", 10},      // a-numeric
              Rejected{"v=spf1 a:abc.123", "domain-spec", 14},           // a-numeric-toplabel
              Rejected{"v=spf1 a:museum", "domain-spec", 10},            // a-only-toplabel
              Rejected{"v=spf1 a:museum.", "domain-spec", 10},           // a-only-toplabel-trailing-dot
@@ -809,15 +811,15 @@ TEST(OpenspfSuite, SyntaxErrorsOfTheSuiteAreParseErrors) {
              // IP4 mechanism syntax
              Rejected{"v=spf1 ip4:192.0.2.4/33 -all", "ip4-cidr-length", 22},   // cidr4-33
              Rejected{"v=spf1 ip4:192.0.2.4/032 -all", "ip4-cidr-length", 22},  // cidr4-032
-             Rejected{"v=spf1 ip4", "ip4-network", 11},                       // bare-ip4
+             Rejected{"v=spf1 ip4", "ip4-network", 11},                         // bare-ip4
              Rejected{"v=spf1 ip4:192.0.2.4//32", "SP", 21},                    // ip4-dual-cidr
              Rejected{"v=spf1 ip4:192.0.2.4:8080", "SP", 21},                   // bad-ip4-port
              Rejected{"v=spf1 ip4:192.0.2", "ip4-network", 12},                 // bad-ip4-short
              // IP6 mechanism syntax
-             Rejected{"v=spf1 -all ip6", "ip6-network", 16},               // bare-ip6
+             Rejected{"v=spf1 -all ip6", "ip6-network", 16},                 // bare-ip6
              Rejected{"v=spf1 ip6:::192.0.2.1/129", "ip6-cidr-length", 24},  // cidr6-129
              Rejected{"v=spf1 ip6:::192.0.2.1//33", "ip6-cidr-length", 24},  // cidr6-bad
-             Rejected{"v=spf1 ip6::CAFE::BABE", "ip6-network", 12},        // ip6-bad1
+             Rejected{"v=spf1 ip6::CAFE::BABE", "ip6-network", 12},          // ip6-bad1
              // Semantics of exp and other modifiers
              Rejected{"v=spf1 1up=foo", "name", 8},                 // invalid-modifier
              Rejected{"v=spf1 =all", "name", 8},                    // empty-modifier-name

@@ -235,8 +235,9 @@ TEST(LdnsResolver, TimesOutWhenTheDeadlineCutsTheServersShort) {
     ZoneDnsServer silent(zone);
     refusing.set_behaviour("example.com", testdns::Behaviour{testdns::Behaviour::Mode::refused});
     silent.set_behaviour("example.com", testdns::Behaviour{testdns::Behaviour::Mode::silence});
-    auto resolver = resolver_for({DnsServer{refusing.address(), refusing.port()}, DnsServer{silent.address(), silent.port()}},
-                                 milliseconds{5000}, 0);
+    auto resolver =
+        resolver_for({DnsServer{refusing.address(), refusing.port()}, DnsServer{silent.address(), silent.port()}},
+                     milliseconds{5000}, 0);
     ASSERT_TRUE(resolver);
     const Answer answer =
         resolver->resolve({"example.com", RrType::txt}, std::chrono::steady_clock::now() + milliseconds{300});
@@ -483,8 +484,8 @@ TEST(LdnsResolverResolvConf, WaitsTimeoutForEachOfItsAttempts) {
     auto created = LdnsResolver::create(options);
     ASSERT_TRUE(std::holds_alternative<std::unique_ptr<LdnsResolver>>(created));
     const auto start = std::chrono::steady_clock::now();
-    const Answer answer = std::get<std::unique_ptr<LdnsResolver>>(created)->resolve({"example.com", RrType::txt},
-                                                                                   no_deadline);
+    const Answer answer =
+        std::get<std::unique_ptr<LdnsResolver>>(created)->resolve({"example.com", RrType::txt}, no_deadline);
     const auto elapsed = std::chrono::steady_clock::now() - start;
     EXPECT_EQ(answer.status, DnsStatus::timeout);
     EXPECT_EQ(silent.drain(), 3) << "attempts:3 is three queries";
@@ -510,8 +511,8 @@ TEST(LdnsResolverResolvConf, RotateSpreadsQuestionsOverTheServers) {
         EXPECT_TRUE(std::holds_alternative<std::unique_ptr<LdnsResolver>>(created));
         auto& resolver = *std::get<std::unique_ptr<LdnsResolver>>(created);
         const std::uint64_t before_first = first->queries_received(), before_second = second->queries_received();
-        for (int i = 0; i < 4; ++i) EXPECT_EQ(resolver.resolve({"example.com", RrType::txt}, no_deadline).status,
-                                              DnsStatus::ok);
+        for (int i = 0; i < 4; ++i)
+            EXPECT_EQ(resolver.resolve({"example.com", RrType::txt}, no_deadline).status, DnsStatus::ok);
         return std::pair{first->queries_received() - before_first, second->queries_received() - before_second};
     };
     EXPECT_EQ(asked(""), (std::pair<std::uint64_t, std::uint64_t>{4, 0}));

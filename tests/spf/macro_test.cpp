@@ -1,7 +1,7 @@
 // tests/spf/macro_test.cpp: macro expansion (spf/macro.cpp), RFC 7208 §7.
 // The examples of §7.4 are copied verbatim.
-#include "spf/grammar.hpp"
 #include "spf/macro.hpp"
+#include "spf/grammar.hpp"
 
 #include <gtest/gtest.h>
 
@@ -31,8 +31,8 @@ spf::MacroValues rfc_values(const char* ip = "192.0.2.3") {
 
 spf::Expansion expand_text(const std::string& text, const spf::MacroValues& values,
                            MacroContext context = MacroContext::domain_spec) {
-    auto parsed = context == MacroContext::explanation ? spf::parse_explain_string(text)
-                                                       : spf::parse_macro_string(text);
+    auto parsed =
+        context == MacroContext::explanation ? spf::parse_explain_string(text) : spf::parse_macro_string(text);
     if (const auto* error = std::get_if<spf::ParseError>(&parsed)) return {{}, "parse: " + error->message()};
     return spf::expand(std::get<spf::ast::MacroString>(parsed), values, context);
 }

@@ -6,8 +6,8 @@
 
 #include "spf/grammar.hpp"
 
-#include "tests/spf/ast_print.hpp"
 #include <gtest/gtest.h>
+#include "tests/spf/ast_print.hpp"
 
 #include <ostream>
 #include <string>

@@ -34,13 +34,14 @@ TEST(ParseResolvConf, ReadsNameserversAndIgnoresTheRest) {
 }
 
 TEST(ParseResolvConf, UsesAtMostThreeServersAsGlibcDoes) {
-    const ResolvConf conf = parse_resolv_conf(
-        "nameserver 192.0.2.1\nnameserver 192.0.2.2\nnameserver 192.0.2.3\nnameserver 192.0.2.4\n");
+    const ResolvConf conf =
+        parse_resolv_conf("nameserver 192.0.2.1\nnameserver 192.0.2.2\nnameserver 192.0.2.3\nnameserver 192.0.2.4\n");
     EXPECT_EQ(hosts(conf), (std::vector<std::string>{"192.0.2.1:53", "192.0.2.2:53", "192.0.2.3:53"}));
 }
 
 TEST(ParseResolvConf, ReadsTimeoutAttemptsAndRotate) {
-    const ResolvConf conf = parse_resolv_conf("nameserver 192.0.2.1\noptions ndots:2 timeout:2 attempts:3 rotate edns0\n");
+    const ResolvConf conf =
+        parse_resolv_conf("nameserver 192.0.2.1\noptions ndots:2 timeout:2 attempts:3 rotate edns0\n");
     EXPECT_EQ(conf.timeout, seconds(2));
     EXPECT_EQ(conf.attempts, 3U);
     EXPECT_TRUE(conf.rotate);
@@ -53,11 +54,11 @@ TEST(ParseResolvConf, ClampsToGlibcLimits) {
         unsigned attempts;
     };
     const Row rows[] = {
-        {"options timeout:0 attempts:0", 1, 1},         // glibc waits 1 s; sending nothing is of no use
-        {"options timeout:31 attempts:6", 30, 5},       // RES_MAXRETRANS, RES_MAXRETRY
+        {"options timeout:0 attempts:0", 1, 1},    // glibc waits 1 s; sending nothing is of no use
+        {"options timeout:31 attempts:6", 30, 5},  // RES_MAXRETRANS, RES_MAXRETRY
         {"options timeout:99999999999 attempts:99999999999", 30, 5},
-        {"options timeout:3x attempts:4y", 3, 4},       // atoi reads the digits
-        {"options timeout: attempts:x", 5, 2},          // no number: ignored
+        {"options timeout:3x attempts:4y", 3, 4},  // atoi reads the digits
+        {"options timeout: attempts:x", 5, 2},     // no number: ignored
         {"options timeout:-1", 5, 2},
         {"options timeout:7\noptions attempts:1", 7, 1},  // later lines add to earlier ones
         {"options timeout:7\noptions timeout:9", 9, 2},   // and override them

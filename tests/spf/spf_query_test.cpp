@@ -107,9 +107,9 @@ TEST_F(SpfQuery, PrintsJsonWhenAsked) {
 
 TEST(SpfQueryArguments, RefusesBadArgumentsWithAMessageAndTheUsageLine) {
     const char* bad[] = {
-        "--sender u@example.com --helo h.example.com",            // no --ip
+        "--sender u@example.com --helo h.example.com",  // no --ip
         "--ip 192.0.2.300 --sender u@example.com --helo h.example.com",
-        "--ip 192.0.2.1 --helo h.example.com",                    // no --sender
+        "--ip 192.0.2.1 --helo h.example.com",  // no --sender
         "--ip 192.0.2.1 --sender u@example.com --helo h.example.com --timeout soon",
         "--ip 192.0.2.1 --sender u@example.com --helo h.example.com --dns-server 127.0.0.1:99999",
         "--ip 192.0.2.1 --sender u@example.com --helo h.example.com --frobnicate",

@@ -2,8 +2,8 @@
 // The --trace text is compared with golden files: tests/spf/golden/NAME.zone is the
 // world, NAME.trace the expected text. Regenerate one by running spf-query --trace
 // against spf-test-dns serving the zone, and read the diff before committing it.
-#include "spf/check_host.hpp"
 #include "spf/cli/trace_format.hpp"
+#include "spf/check_host.hpp"
 #include "spf/zone.hpp"
 
 #include <gtest/gtest.h>
