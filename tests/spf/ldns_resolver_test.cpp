@@ -495,16 +495,17 @@ TEST(LdnsResolverResolvConf, WaitsTimeoutForEachOfItsAttempts) {
 }
 
 TEST(LdnsResolverResolvConf, RotateSpreadsQuestionsOverTheServers) {
+    // Addresses of its own: CTest runs the silent-server test beside it.
     std::unique_ptr<ZoneDnsServer> first, second;
     try {
-        first = std::make_unique<ZoneDnsServer>(zone_of("example.com TXT \"v=spf1 -all\"\n"), "127.0.0.2", 53);
-        second = std::make_unique<ZoneDnsServer>(zone_of("example.com TXT \"v=spf1 -all\"\n"), "127.0.0.3", 53);
+        first = std::make_unique<ZoneDnsServer>(zone_of("example.com TXT \"v=spf1 -all\"\n"), "127.0.0.4", 53);
+        second = std::make_unique<ZoneDnsServer>(zone_of("example.com TXT \"v=spf1 -all\"\n"), "127.0.0.5", 53);
     } catch (const std::exception& error) {
-        GTEST_SKIP() << "cannot serve on port 53 of 127.0.0.2 and .3: " << error.what();
+        GTEST_SKIP() << "cannot serve on port 53 of 127.0.0.4 and .5: " << error.what();
     }
     const std::string path = ::testing::TempDir() + "ldns_resolver_test_rotate.conf";
     const auto asked = [&](const char* options_line) {
-        std::ofstream(path) << "nameserver 127.0.0.2\nnameserver 127.0.0.3\n" << options_line << "\n";
+        std::ofstream(path) << "nameserver 127.0.0.4\nnameserver 127.0.0.5\n" << options_line << "\n";
         LdnsOptions options;
         options.resolv_conf = path;
         auto created = LdnsResolver::create(options);
