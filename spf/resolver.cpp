@@ -3,10 +3,15 @@
 
 namespace spf {
 
+void Resolver::resolve_each(std::span<const Question> questions, Deadline deadline, const AnswerSink& sink) {
+    for (std::size_t i = 0; i < questions.size(); ++i) sink(i, resolve(questions[i], deadline));
+}
+
 std::vector<Answer> Resolver::resolve_all(std::span<const Question> questions, Deadline deadline) {
-    std::vector<Answer> answers;
-    answers.reserve(questions.size());
-    for (const Question& question : questions) answers.push_back(resolve(question, deadline));
+    std::vector<Answer> answers(questions.size());
+    resolve_each(questions, deadline, [&answers](std::size_t index, Answer&& answer) {
+        answers[index] = std::move(answer);
+    });
     return answers;
 }
 

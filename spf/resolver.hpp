@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,13 +36,22 @@ struct Question {
     friend bool operator==(const Question&, const Question&) = default;
 };
 
+// The SPF record selected from a TXT answer and parsed, kept with the answer by
+// a cache so that a warm check parses nothing (parsed_record.hpp).
+struct ParsedRecord;
+
 struct Answer {
     DnsStatus status = DnsStatus::ok;
     std::vector<std::string> texts;    // TXT: each record's strings joined, no separator
     std::vector<IpAddress> addresses;  // A, AAAA
     std::vector<std::string> names;    // MX exchanges by preference, PTR targets; no trailing dot
-    std::uint32_t ttl = 0;             // smallest TTL of the records used (for caches)
-    std::string detail;                // for traces and logs: "SERVFAIL from 127.0.0.1:5353"
+    // For caches: ok -> the smallest TTL of the records used; no_data and
+    // nxdomain -> the negative TTL of RFC 2308 §5, min(SOA TTL, SOA MINIMUM) of
+    // the SOA in the authority section, 0 when the reply had none.
+    std::uint32_t ttl = 0;
+    std::string detail;  // for traces and logs: "SERVFAIL from 127.0.0.1:5353"
+    bool from_cache = false;  // answered from a cache: no query was sent for it
+    std::shared_ptr<const ParsedRecord> parsed;  // TXT from a cache only; may be empty
     bool empty() const { return texts.empty() && addresses.empty() && names.empty(); }
 };
 
@@ -51,9 +62,21 @@ public:
     virtual ~Resolver() = default;
     // Must return by the deadline; a lookup that cannot finish in time is DnsStatus::timeout.
     virtual Answer resolve(const Question& question, Deadline deadline) = 0;
-    // Independent questions may travel together (answers in the same order).
+
+    // Independent questions travel together. sink(i, answer) is called once for
+    // each questions[i], on the calling thread, as soon as that answer is known
+    // (in any order), and all calls are made before resolve_each() returns.
     // The default asks them one by one; a resolver with parallel I/O overrides it.
-    virtual std::vector<Answer> resolve_all(std::span<const Question> questions, Deadline deadline);
+    using AnswerSink = std::function<void(std::size_t index, Answer&& answer)>;
+    virtual void resolve_each(std::span<const Question> questions, Deadline deadline, const AnswerSink& sink);
+    // resolve_each(), collected: answers in the order of the questions.
+    std::vector<Answer> resolve_all(std::span<const Question> questions, Deadline deadline);
+
+    // A hint: these questions will probably be asked soon. A resolver that can
+    // (the cache, dns_cache.hpp) starts them in the background and answers the
+    // later resolve() from what arrived; the others ignore it. Never changes
+    // what resolve() answers, only when the answer is there.
+    virtual void prefetch(std::span<const Question> /*questions*/, Deadline /*deadline*/) {}
 };
 
 }  // namespace spf
