@@ -7,6 +7,7 @@
 // except through the Clock given.
 #pragma once
 
+#include "spf/clock.hpp"
 #include "spf/ip_address.hpp"
 #include "spf/resolver.hpp"
 #include "spf/result.hpp"
@@ -21,14 +22,6 @@ namespace spf {
 // The identity being checked (§2.3, §2.4).
 enum class Identity : std::uint8_t { mailfrom, helo };
 std::string_view to_string(Identity identity);  // "mailfrom", "helo"
-
-class Clock {
-public:
-    virtual ~Clock() = default;
-    virtual std::chrono::steady_clock::time_point now() const = 0;  // deadlines, elapsed time
-    virtual std::int64_t unix_time() const = 0;                     // %{t} (§7.3)
-};
-const Clock& system_clock();  // the real one
 
 // §4.6.4 processing limits, with the RFC's values as defaults.
 struct Limits {
