@@ -37,6 +37,11 @@ struct CheckOptions {
     Deadline deadline = Deadline::max();
     const Clock* clock = &system_clock();
     bool trace = false;  // fill Evaluation::trace
+    // When a record is parsed, hand the lookups its terms will make to
+    // Resolver::prefetch() (a hint the cache acts on; evaluation order, limits
+    // and results are those of serial evaluation). Also the address lookups of
+    // MX and PTR names, which are independent of each other.
+    bool prefetch = true;
     // The explanation for a fail when the record has no usable exp= (§6.2). A
     // macro-string (explain-string syntax); empty means "no explanation".
     std::string default_explanation;
