@@ -1,13 +1,16 @@
 // rfc7208-suite/spf_test_dns_main.cpp: spf-test-dns, a zone file served as DNS.
 //   spf-test-dns --zone FILE [--address 127.0.0.1] [--port 0] [--port-file FILE]
-//                [--behaviour NAME=MODE]...
+//                [--behaviour NAME=MODE]... [--delay MS]
 // Loads FILE (the text form of spf/zone.hpp) and serves it over UDP and TCP with
 // ZoneDnsServer until SIGTERM or SIGINT. SIGHUP reloads FILE; a bad file is
 // reported and the old zone kept. Once listening it prints "listening on
 // ADDRESS:PORT" (flushed) and, with --port-file, writes the port number to that
 // file (by rename, so a reader never sees it half-written). Each --behaviour
 // makes the server misbehave for one name as dns_behaviour.hpp describes
-// (--behaviour spf.example.com=tcp-stall); the zone file keeps the records. For
+// (--behaviour spf.example.com=tcp-stall); the zone file keeps the records.
+// --delay MS holds every reply (UDP and TCP) back MS milliseconds, as a distant
+// server would, for cold-latency benchmarks; concurrent queries are not
+// serialised by it. For
 // the end-to-end and --simulate tests, and for trying spf-query by hand:
 //   spf-test-dns --zone my.zone --port 5353 &
 //   spf-query --dns-server 127.0.0.1:5353 --ip 192.0.2.1 --sender user@example.com ...
@@ -17,6 +20,7 @@
 #include "rfc7208-suite/zone_dns_server.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -36,7 +40,7 @@ namespace {
 
 constexpr const char* usage =
     "usage: spf-test-dns --zone FILE [--address ADDRESS] [--port PORT] [--port-file FILE]\n"
-    "                    [--behaviour NAME=MODE]...\n"
+    "                    [--behaviour NAME=MODE]... [--delay MS]\n"
     "  --zone FILE       zone in the text form of spf/zone.hpp (required)\n"
     "  --address ADDRESS IPv4 or IPv6 address to listen on (default 127.0.0.1)\n"
     "  --port PORT       UDP and TCP port, 0 for any free one (default 0)\n"
@@ -46,15 +50,31 @@ constexpr const char* usage =
     "                    truncated, tcp-garbage, tcp-stall, tcp-max-size,\n"
     "                    many-strings[:OCTETS], many-records:COUNT, compression-loop,\n"
     "                    compression-forward, nxdomain-with-answers, servfail, refused\n"
+    "  --delay MS        send every reply (UDP and TCP) MS milliseconds late, without\n"
+    "                    holding up other queries (default 0)\n"
     "Serves until SIGTERM or SIGINT; SIGHUP reloads the zone file.\n";
 
 struct Arguments {
     std::string zone_file;
     std::string address = "127.0.0.1";
     std::uint16_t port = 0;
+    std::chrono::milliseconds delay{0};
     std::string port_file;
     std::vector<std::pair<std::string, spf::testdns::Behaviour>> behaviours;
 };
+
+constexpr unsigned long max_delay_ms = 3'600'000;  // an hour: more is a typo
+
+// A decimal number of at most `maximum`, all of text; nothing otherwise.
+std::optional<unsigned long> number_of(const std::string& text, unsigned long maximum) {
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    try {
+        const unsigned long number = std::stoul(text);
+        if (number <= maximum) return number;
+    } catch (const std::exception&) {  // out of range
+    }
+    return std::nullopt;
+}
 
 // The arguments, or the complaint to print before the usage.
 std::variant<Arguments, std::string> parse_arguments(int argc, char** argv) {
@@ -67,7 +87,7 @@ std::variant<Arguments, std::string> parse_arguments(int argc, char** argv) {
             option.resize(equals);
         }
         if (option != "--zone" && option != "--address" && option != "--port" && option != "--port-file" &&
-            option != "--behaviour")
+            option != "--behaviour" && option != "--delay")
             return "unknown argument " + option;
         if (!value) {
             if (i + 1 == argc) return option + " needs a value";
@@ -84,15 +104,14 @@ std::variant<Arguments, std::string> parse_arguments(int argc, char** argv) {
             arguments.behaviours.emplace_back(value->substr(0, equals), std::get<spf::testdns::Behaviour>(behaviour));
         }
         if (option == "--port") {
-            unsigned long port = 0;
-            std::size_t used = 0;
-            try {
-                port = std::stoul(*value, &used);
-            } catch (const std::exception&) {
-                used = 0;
-            }
-            if (value->empty() || used != value->size() || port > 65535) return "bad port " + *value;
-            arguments.port = static_cast<std::uint16_t>(port);
+            const std::optional<unsigned long> port = number_of(*value, 65535);
+            if (!port) return "bad port " + *value;
+            arguments.port = static_cast<std::uint16_t>(*port);
+        }
+        if (option == "--delay") {
+            const std::optional<unsigned long> delay = number_of(*value, max_delay_ms);
+            if (!delay) return "bad delay " + *value + " (milliseconds, 0 to " + std::to_string(max_delay_ms) + ")";
+            arguments.delay = std::chrono::milliseconds(*delay);
         }
     }
     if (arguments.zone_file.empty()) return std::string("--zone is required");
@@ -155,6 +174,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     for (const auto& [name, behaviour] : arguments.behaviours) server->set_behaviour(name, behaviour);
+    server->set_delay(arguments.delay);
     const bool v6 = arguments.address.find(':') != std::string::npos;
     std::printf("listening on %s:%u\n", (v6 ? "[" + arguments.address + "]" : arguments.address).c_str(),
                 unsigned{server->port()});

@@ -6,11 +6,15 @@
 // NXDOMAIN / SERVFAIL, and no reply at all for the suite's TIMEOUT. A name with
 // a behaviour (set_behaviour) gets the reply of hostile_reply.cpp instead, a
 // delayed datagram or none; delayed datagrams wait in a list that sets the poll
-// timeout, and a stalled TCP connection is read and never answered again.
+// timeout, and a stalled TCP connection is read and never answered again. The
+// server's delay (set_delay) holds every reply back the same way: datagrams in
+// that list, TCP replies in a list per connection, so that a delay costs no
+// throughput and concurrent queries are all answered one delay later.
 // This is test support: the constructor throws std::runtime_error when it cannot
 // bind or is given something that is not an IP address (there is nothing a test
 // can do but stop); nothing else throws, and no packet, however malformed, stops
-// the thread. Queries are answered one at a time, in the order they arrive.
+// the thread. Queries are answered one at a time, in the order they arrive
+// (and, delayed, sent in that order on each TCP connection).
 #include "rfc7208-suite/zone_dns_server.hpp"
 
 #include "rfc7208-suite/hostile_reply.hpp"
@@ -28,6 +32,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -307,16 +312,25 @@ std::uint16_t bound_port(int fd) {
     return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
 }
 
+using Clock = std::chrono::steady_clock;
+
+// A length-prefixed TCP reply held back by the server's delay (set_delay).
+struct DelayedFrame {
+    Clock::time_point due;
+    std::vector<std::uint8_t> framed;
+};
+
 struct Connection {
     Fd fd;
     std::vector<std::uint8_t> input;   // bytes of messages not yet complete
     std::vector<std::uint8_t> output;  // length-prefixed replies not yet sent
     bool stalled = false;              // tcp-stall: held open, read and never answered
+    std::vector<DelayedFrame> delayed;  // in the order the queries came, so due times ascend
 };
 
-// A UDP reply held back by a delay behaviour.
+// A UDP reply held back by a delay behaviour or the server's delay.
 struct DelayedDatagram {
-    std::chrono::steady_clock::time_point due;
+    Clock::time_point due;
     sockaddr_storage peer{};
     socklen_t peer_length = 0;
     std::vector<std::uint8_t> message;
@@ -335,6 +349,7 @@ struct ZoneDnsServer::Impl {
     std::shared_ptr<const Zone> zone;
     std::shared_ptr<const Behaviours> behaviours = std::make_shared<const Behaviours>();
     std::atomic<std::uint64_t> queries{0};
+    std::atomic<std::chrono::milliseconds::rep> delay_ms{0};  // set_delay(): added to every reply
     std::vector<Connection> connections;  // only the server thread touches these two
     std::vector<DelayedDatagram> delayed;
     std::thread thread;
@@ -342,8 +357,9 @@ struct ZoneDnsServer::Impl {
     void bind_sockets(const IpAddress& ip, std::uint16_t wanted_port);
     Transmission answer(std::span<const std::uint8_t> message, bool over_udp);
     void run();
-    int poll_timeout_ms() const;  // until the next delayed datagram is due; -1: none
+    int poll_timeout_ms() const;  // until the next delayed reply is due; -1: none
     void send_due_datagrams();
+    void release_due_frames();  // delayed TCP replies that are due go to their connection's output
     void read_datagrams();
     void accept_connections();
     bool serve_connection(Connection& connection, short revents);  // false: close it
@@ -384,23 +400,37 @@ Transmission ZoneDnsServer::Impl::answer(std::span<const std::uint8_t> message, 
             served = zone;
             chosen = behaviours;
         }
-        return respond(message, *served, *chosen, over_udp);
+        Transmission reply = respond(message, *served, *chosen, over_udp);
+        if (reply.message) reply.delay += std::chrono::milliseconds(delay_ms.load(std::memory_order_relaxed));
+        return reply;
     } catch (const std::exception&) {
         return {};  // out of memory: this one query goes unanswered
     }
 }
 
 int ZoneDnsServer::Impl::poll_timeout_ms() const {
-    if (delayed.empty()) return -1;
-    const auto next = std::min_element(delayed.begin(), delayed.end(), [](const auto& left, const auto& right) {
-                          return left.due < right.due;
-                      })->due;
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(next - std::chrono::steady_clock::now()).count();
+    std::optional<Clock::time_point> next;
+    const auto consider = [&](Clock::time_point due) { next = next ? std::min(*next, due) : due; };
+    for (const DelayedDatagram& datagram : delayed) consider(datagram.due);
+    for (const Connection& connection : connections)
+        if (!connection.delayed.empty()) consider(connection.delayed.front().due);
+    if (!next) return -1;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now()).count();
     return static_cast<int>(std::clamp<std::int64_t>(left, 0, std::numeric_limits<int>::max()));
 }
 
+void ZoneDnsServer::Impl::release_due_frames() {
+    const auto now = Clock::now();
+    for (Connection& connection : connections) {
+        auto due = connection.delayed.begin();
+        for (; due != connection.delayed.end() && due->due <= now; ++due)
+            connection.output.insert(connection.output.end(), due->framed.begin(), due->framed.end());
+        connection.delayed.erase(connection.delayed.begin(), due);
+    }
+}
+
 void ZoneDnsServer::Impl::send_due_datagrams() {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = Clock::now();
     for (std::size_t i = delayed.size(); i-- > 0;) {
         const DelayedDatagram& datagram = delayed[i];
         if (datagram.due > now) continue;
@@ -421,8 +451,7 @@ void ZoneDnsServer::Impl::read_datagrams() {
         Transmission reply = answer({buffer.data(), static_cast<std::size_t>(received)}, true);
         if (!reply.message) continue;
         if (reply.delay > std::chrono::milliseconds::zero()) {
-            delayed.push_back(
-                {std::chrono::steady_clock::now() + reply.delay, peer, peer_length, std::move(*reply.message)});
+            delayed.push_back({Clock::now() + reply.delay, peer, peer_length, std::move(*reply.message)});
             continue;
         }
         ::sendto(udp.get(), reply.message->data(), reply.message->size(), 0, reinterpret_cast<const sockaddr*>(&peer),
@@ -435,7 +464,7 @@ void ZoneDnsServer::Impl::accept_connections() {
         Fd client(::accept4(tcp.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (client.get() < 0) return;
         if (connections.size() >= max_connections) continue;  // closed at once
-        connections.push_back(Connection{std::move(client), {}, {}});
+        connections.push_back(Connection{std::move(client), {}, {}, false, {}});
     }
 }
 
@@ -464,6 +493,14 @@ bool ZoneDnsServer::Impl::serve_connection(Connection& connection, short revents
                 connection.stalled = true;
                 connection.input.clear();
             }
+            // Behind an earlier delayed reply a reply waits too: replies leave in the order asked.
+            if (reply.delay > std::chrono::milliseconds::zero() || !connection.delayed.empty()) {
+                const auto due = Clock::now() + reply.delay;
+                connection.delayed.push_back(
+                    {connection.delayed.empty() ? due : std::max(due, connection.delayed.back().due),
+                     std::move(framed)});
+                continue;
+            }
             connection.output.insert(connection.output.end(), framed.begin(), framed.end());
         }
     }
@@ -490,6 +527,7 @@ void ZoneDnsServer::Impl::run() {
         if (::poll(watched.data(), watched.size(), poll_timeout_ms()) < 0) continue;  // EINTR
         if (watched[0].revents != 0) return;
         send_due_datagrams();
+        release_due_frames();  // sent once poll() says the connection can take them
         // Connections first: accept_connections() may append to the vector.
         std::vector<bool> keep(connections.size(), true);
         for (std::size_t i = 0; i < connections.size(); ++i)
@@ -537,6 +575,10 @@ void ZoneDnsServer::set_behaviour(std::string_view name, Behaviour behaviour) {
     else
         (*replacement)[lower_case(name)] = behaviour;
     impl_->behaviours = std::move(replacement);
+}
+
+void ZoneDnsServer::set_delay(std::chrono::milliseconds delay) {
+    impl_->delay_ms.store(std::max(delay, std::chrono::milliseconds::zero()).count(), std::memory_order_relaxed);
 }
 
 std::uint64_t ZoneDnsServer::queries_received() const { return impl_->queries.load(std::memory_order_relaxed); }

@@ -13,6 +13,7 @@
 #include "spf/zone.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,12 @@ public:
     // How to answer queries for name (any type, case-insensitive) from now on;
     // Behaviour{} (normal) makes it honest again. Thread-safe.
     void set_behaviour(std::string_view name, Behaviour behaviour);
+    // Every reply from now on, UDP and TCP, goes out this much later (0, the
+    // default: at once), as if the server were far away: for cold-latency
+    // benchmarks. Replies wait in a list while other queries are answered, so
+    // concurrent queries are not serialised. Adds to a delay behaviour's delay.
+    // Thread-safe; a negative delay counts as 0.
+    void set_delay(std::chrono::milliseconds delay);
     // Queries received so far (UDP and TCP), for tests.
     std::uint64_t queries_received() const;
 

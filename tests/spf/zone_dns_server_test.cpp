@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <vector>
@@ -424,6 +425,69 @@ TEST(ZoneDnsServer, HoldsAStalledTcpConnectionAfterHalfAReply) {
     const auto answered = other.receive_framed();
     ASSERT_TRUE(answered) << "other connections are served meanwhile";
     EXPECT_EQ(ldns_pkt_id(parse(*answered).get()), 3);
+}
+
+// ---- set_delay: every reply late, none held up by another ----------------------
+
+TEST(ZoneDnsServer, DelaysEveryReplyWithoutSerialisingConcurrentQueries) {
+    ZoneDnsServer server(zone_of("example.com A 192.0.2.1\n"));
+    constexpr auto delay = std::chrono::milliseconds(200);
+    constexpr int clients = 8;
+    server.set_delay(delay);
+    std::vector<std::unique_ptr<Client>> udp;
+    for (int i = 0; i < clients; ++i) udp.push_back(std::make_unique<Client>(server, SOCK_DGRAM));
+    const auto sent = std::chrono::steady_clock::now();
+    for (int i = 0; i < clients; ++i)
+        udp[static_cast<std::size_t>(i)]->send(query_wire("example.com", LDNS_RR_TYPE_A, static_cast<std::uint16_t>(i)));
+    for (int i = 0; i < clients; ++i) {
+        SCOPED_TRACE(i);
+        const auto reply = udp[static_cast<std::size_t>(i)]->receive();
+        ASSERT_TRUE(reply);
+        // A lower bound that a slow machine cannot upset: no reply before its time.
+        EXPECT_GE(std::chrono::steady_clock::now() - sent, delay);
+        EXPECT_EQ(ldns_pkt_id(parse(*reply).get()), i);
+        EXPECT_EQ(ldns_pkt_ancount(parse(*reply).get()), 1);
+    }
+    // Serialised, the last reply could not come before clients * delay (1.6 s);
+    // concurrent, all come after about one delay. The bound leaves 0.8 s of slack.
+    EXPECT_LT(std::chrono::steady_clock::now() - sent, clients * delay - std::chrono::milliseconds(600));
+}
+
+TEST(ZoneDnsServer, DelaysTcpRepliesInTheOrderAsked) {
+    ZoneDnsServer server(zone_of(big_txt_zone()));
+    constexpr auto delay = std::chrono::milliseconds(200);
+    server.set_delay(delay);
+    Client tcp(server, SOCK_STREAM);
+    const auto sent = std::chrono::steady_clock::now();
+    tcp.send_framed(
+        {query_wire("big.example.com", LDNS_RR_TYPE_TXT, 11), query_wire("small.example.com", LDNS_RR_TYPE_TXT, 12)});
+    const auto first = tcp.receive_framed();
+    ASSERT_TRUE(first);
+    EXPECT_GE(std::chrono::steady_clock::now() - sent, delay);
+    const auto second = tcp.receive_framed();
+    ASSERT_TRUE(second);
+    EXPECT_EQ(ldns_pkt_id(parse(*first).get()), 11);
+    EXPECT_EQ(ldns_pkt_ancount(parse(*first).get()), 40);
+    EXPECT_EQ(ldns_pkt_id(parse(*second).get()), 12);
+
+    server.set_delay(std::chrono::milliseconds::zero());  // and back to at once
+    Client udp(server, SOCK_DGRAM);
+    udp.send(query_wire("small.example.com", LDNS_RR_TYPE_TXT, 13));
+    const auto prompt = udp.receive();
+    ASSERT_TRUE(prompt);
+    EXPECT_EQ(ldns_pkt_id(parse(*prompt).get()), 13);
+}
+
+TEST(ZoneDnsServer, AddsItsDelayToADelayBehaviour) {
+    ZoneDnsServer server(zone_of("slow.example.com TXT \"v=spf1 -all\"\n"));
+    server.set_behaviour("slow.example.com", behaving(Behaviour::Mode::delay, std::chrono::milliseconds(150)));
+    server.set_delay(std::chrono::milliseconds(150));
+    Client client(server, SOCK_DGRAM);
+    const auto sent = std::chrono::steady_clock::now();
+    client.send(query_wire("slow.example.com", LDNS_RR_TYPE_TXT, 1));
+    const auto reply = client.receive();
+    ASSERT_TRUE(reply);
+    EXPECT_GE(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds(300));
 }
 
 }  // namespace
