@@ -322,9 +322,9 @@ struct DelayedFrame {
 
 struct Connection {
     Fd fd;
-    std::vector<std::uint8_t> input;   // bytes of messages not yet complete
-    std::vector<std::uint8_t> output;  // length-prefixed replies not yet sent
-    bool stalled = false;              // tcp-stall: held open, read and never answered
+    std::vector<std::uint8_t> input;    // bytes of messages not yet complete
+    std::vector<std::uint8_t> output;   // length-prefixed replies not yet sent
+    bool stalled = false;               // tcp-stall: held open, read and never answered
     std::vector<DelayedFrame> delayed;  // in the order the queries came, so due times ascend
 };
 
@@ -349,7 +349,8 @@ struct ZoneDnsServer::Impl {
     std::shared_ptr<const Zone> zone;
     std::shared_ptr<const Behaviours> behaviours = std::make_shared<const Behaviours>();
     std::atomic<std::uint64_t> queries{0};
-    std::atomic<std::chrono::milliseconds::rep> delay_ms{0};  // set_delay(): added to every reply
+    // set_delay(): added to every reply's delay.
+    std::atomic<std::chrono::milliseconds::rep> delay_ms{0};
     std::vector<Connection> connections;  // only the server thread touches these two
     std::vector<DelayedDatagram> delayed;
     std::thread thread;

@@ -270,6 +270,44 @@ Taken take_records(std::span<const std::uint8_t> message, const Message& parsed,
     return taken;
 }
 
+// True if ancestor is name or one of its parent domains ("" is the root).
+bool is_at_or_above(std::string_view ancestor, std::string_view name) {
+    if (ancestor.empty()) return true;
+    if (name.size() < ancestor.size() || !iequals(name.substr(name.size() - ancestor.size()), ancestor)) return false;
+    return name.size() == ancestor.size() || name[name.size() - ancestor.size() - 1] == '.';
+}
+
+// The MINIMUM field of an SOA record (RFC 1035 §3.3.13: MNAME, RNAME, then
+// SERIAL, REFRESH, RETRY, EXPIRE, MINIMUM), or nothing if the rdata is not
+// exactly that.
+std::optional<std::uint32_t> soa_minimum(std::span<const std::uint8_t> message, const Record& record) {
+    const std::size_t end = record.rdata_offset + record.rdata_length;
+    std::size_t offset = record.rdata_offset;
+    for (int name = 0; name < 2; ++name)  // MNAME, RNAME
+        if (!wire::read_name(message, offset) || offset > end) return std::nullopt;
+    if (end - offset != 5 * 4) return std::nullopt;
+    return wire::u32(message, offset + 4 * 4);
+}
+
+// RFC 2308 §5: a negative answer may be kept for min(SOA TTL, SOA MINIMUM) of
+// the SOA in the authority section. Only an SOA of the zone the negative
+// answer is about counts: owned by the last name of the CNAME chain or one of
+// its parents; an SOA of another zone says nothing about this name. Several:
+// the smallest. None usable (absent, unrelated, malformed): 0, keep it not at
+// all. One pass over the authority section, each owner compared once.
+std::uint32_t negative_ttl(std::span<const std::uint8_t> message, const Message& parsed, std::string_view last_name) {
+    std::optional<std::uint32_t> ttl;
+    for (const Record& record : parsed.authorities) {
+        if (record.type != wire::type_soa || record.klass != wire::class_in) continue;
+        if (!is_at_or_above(record.owner, last_name)) continue;
+        const std::optional<std::uint32_t> minimum = soa_minimum(message, record);
+        if (!minimum) continue;
+        const std::uint32_t this_ttl = std::min(usable_ttl(record.ttl), usable_ttl(*minimum));
+        ttl = ttl ? std::min(*ttl, this_ttl) : this_ttl;
+    }
+    return ttl.value_or(0);
+}
+
 // Exactly the one question that was asked (RFC 5452 §9.1: a reply to anything
 // else is not an answer to ours, whatever its ID).
 bool answers_question(const Message& parsed, const Question& question) {
@@ -302,18 +340,23 @@ Answer answer_from_reply(std::span<const std::uint8_t> reply, const Question& qu
     if (!nxdomain && header.rcode != static_cast<unsigned>(wire::Rcode::noerror))
         return failure(DnsStatus::server_failure, wire::rcode_text(header.rcode) + from);
 
-    auto chain = cname_chain(reply, parsed.answers, question.name);
-    if (auto* error = std::get_if<std::string>(&chain)) return failure(DnsStatus::server_failure, *error + from);
+    auto chained = cname_chain(reply, parsed.answers, question.name);
+    if (auto* error = std::get_if<std::string>(&chained)) return failure(DnsStatus::server_failure, *error + from);
+    const std::vector<std::string>& chain = std::get<std::vector<std::string>>(chained);
     Answer answer;
-    const Taken taken = take_records(reply, parsed, std::get<std::vector<std::string>>(chain), question, answer);
+    const Taken taken = take_records(reply, parsed, chain, question, answer);
     if (!taken.malformed.empty()) return failure(DnsStatus::server_failure, taken.malformed + from);
     // RFC 6604 §2.1: after CNAMEs, NXDOMAIN is about the last name of the chain.
     // Records of the asked type on the chain contradict it: the reply is broken,
     // and neither its "no such name" nor its records can be believed.
     if (nxdomain && taken.any) return failure(DnsStatus::server_failure, "NXDOMAIN with records of the name" + from);
-    if (nxdomain) return failure(DnsStatus::nxdomain, "NXDOMAIN" + from);
-    if (!taken.any)
-        return failure(DnsStatus::no_data, "no " + std::string(to_string(question.type)) + " records" + from);
+    if (nxdomain || !taken.any) {
+        Answer negative =
+            nxdomain ? failure(DnsStatus::nxdomain, "NXDOMAIN" + from)
+                     : failure(DnsStatus::no_data, "no " + std::string(to_string(question.type)) + " records" + from);
+        negative.ttl = negative_ttl(reply, parsed, chain.back());
+        return negative;
+    }
     answer.detail = "answer" + from;
     return answer;
 }

@@ -95,6 +95,12 @@ std::optional<std::string> read_name(std::span<const std::uint8_t> message, std:
 // rcode -> server_failure. A record of the asked type on the chain whose data is
 // malformed makes the whole reply malformed: dropping it could change which
 // SPF record is selected. `server` names the sender in Answer::detail.
+// Answer::ttl: ok -> the smallest TTL of the records taken; no_data and
+// nxdomain -> RFC 2308 §5, min(TTL, MINIMUM) of the SOA in the authority
+// section owned by the chain's last name or one of its parents (the smallest
+// if several), 0 without one. An SOA of an unrelated zone or with malformed
+// rdata is ignored, not a failure: it only costs the answer its caching.
+// TTLs and MINIMUM with the top bit set count as 0 (RFC 2181 §8).
 Answer answer_from_reply(std::span<const std::uint8_t> reply, const Question& question, std::string_view server);
 
 }  // namespace spf

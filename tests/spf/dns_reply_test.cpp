@@ -23,7 +23,8 @@ namespace {
 using Bytes = std::vector<std::uint8_t>;
 const std::string server = "192.0.2.53:53";
 
-constexpr std::uint16_t type_a = 1, type_cname = 5, type_mx = 15, type_txt = 16, type_ptr = 12, type_aaaa = 28;
+constexpr std::uint16_t type_a = 1, type_cname = 5, type_soa = 6, type_mx = 15, type_txt = 16, type_ptr = 12,
+                        type_aaaa = 28;
 
 void put16(Bytes& bytes, unsigned value) {
     bytes.push_back(static_cast<std::uint8_t>(value >> 8));
@@ -80,6 +81,10 @@ public:
     }
     Message& txt(std::string_view owner, const std::vector<std::string>& strings, std::uint32_t ttl = 300) {
         return record(owner, type_txt, txt_rdata(strings), ttl);
+    }
+    // A record of the authority section: after every record of the answer section.
+    Message& authority(std::string_view owner, std::uint16_t type, const Bytes& rdata, std::uint32_t ttl = 300) {
+        return record_at(name_wire(owner), type, rdata, ttl, 2);
     }
     Message& raw(const Bytes& more) {
         bytes_.insert(bytes_.end(), more.begin(), more.end());
@@ -342,6 +347,189 @@ TEST(AnswerFromReply, ReadsEachRecordType) {
     EXPECT_EQ(short_a.status, DnsStatus::server_failure);
     // RFC 2181 §8: a TTL with the top bit set counts as zero.
     EXPECT_EQ(txt_answer(Message().question().txt("example.com", {"x"}, 0x80000000U).bytes()).ttl, 0U);
+}
+
+// ---- negative TTLs (RFC 2308 §5) -------------------------------------------------
+
+// SOA rdata: MNAME, RNAME, SERIAL, REFRESH, RETRY, EXPIRE, MINIMUM.
+Bytes soa_rdata(std::uint32_t minimum, std::string_view mname = "ns.example.com") {
+    Bytes rdata = name_wire(mname);
+    const Bytes rname = name_wire("hostmaster.example.com");
+    rdata.insert(rdata.end(), rname.begin(), rname.end());
+    for (std::uint32_t field : {2026120101U, 7200U, 900U, 1209600U}) put32(rdata, field);
+    put32(rdata, minimum);
+    return rdata;
+}
+
+constexpr unsigned nxdomain_rcode = 3;
+
+TEST(NegativeTtl, IsTheSmallerOfTheSoaTtlAndItsMinimum) {
+    struct Row {
+        const char* name;
+        unsigned rcode;
+        std::uint32_t soa_ttl;
+        std::uint32_t minimum;
+        DnsStatus status;
+        std::uint32_t ttl;
+    };
+    const Row rows[] = {
+        {"NXDOMAIN, MINIMUM smaller", nxdomain_rcode, 300, 60, DnsStatus::nxdomain, 60},
+        {"NXDOMAIN, TTL smaller", nxdomain_rcode, 30, 600, DnsStatus::nxdomain, 30},
+        {"NODATA, MINIMUM smaller", 0, 3600, 120, DnsStatus::no_data, 120},
+        {"NODATA, TTL smaller", 0, 45, 86400, DnsStatus::no_data, 45},
+        {"TTL with the top bit set", nxdomain_rcode, 0x80000001U, 60, DnsStatus::nxdomain, 0},
+        {"MINIMUM with the top bit set", 0, 300, 0xffffffffU, DnsStatus::no_data, 0},
+    };
+    for (const Row& row : rows) {
+        SCOPED_TRACE(row.name);
+        const Answer answer = txt_answer(Message(row.rcode)
+                                             .question()
+                                             .authority("example.com", type_soa, soa_rdata(row.minimum), row.soa_ttl)
+                                             .bytes());
+        EXPECT_EQ(answer.status, row.status);
+        EXPECT_EQ(answer.ttl, row.ttl);
+    }
+}
+
+TEST(NegativeTtl, IsZeroWithoutAnSoaOfTheNamesZone) {
+    struct Row {
+        const char* name;
+        Bytes reply;
+        DnsStatus status;
+    };
+    const Row rows[] = {
+        {"NXDOMAIN without authority", Message(nxdomain_rcode).question().bytes(), DnsStatus::nxdomain},
+        {"NODATA without authority", Message().question().bytes(), DnsStatus::no_data},
+        {"NODATA with an NS instead",
+         Message().question().authority("example.com", 2, name_wire("ns.example.com")).bytes(), DnsStatus::no_data},
+        {"an SOA of an unrelated zone",
+         Message(nxdomain_rcode).question().authority("example.net", type_soa, soa_rdata(60)).bytes(),
+         DnsStatus::nxdomain},
+        {"an SOA of a child zone",
+         Message(nxdomain_rcode).question().authority("sub.example.com", type_soa, soa_rdata(60)).bytes(),
+         DnsStatus::nxdomain},
+        {"an SOA of a name that merely ends the same",
+         Message(nxdomain_rcode).question().authority("ample.com", type_soa, soa_rdata(60)).bytes(),
+         DnsStatus::nxdomain},
+    };
+    for (const Row& row : rows) {
+        SCOPED_TRACE(row.name);
+        const Answer answer = txt_answer(row.reply);
+        EXPECT_EQ(answer.status, row.status);
+        EXPECT_EQ(answer.ttl, 0U);
+    }
+}
+
+TEST(NegativeTtl, AcceptsTheSoaOfAParentZoneAndTheRoot) {
+    EXPECT_EQ(answer_from_reply(Message(nxdomain_rcode)
+                                    .question("a.b.example.com", type_txt)
+                                    .authority("EXAMPLE.com", type_soa, soa_rdata(90), 900)
+                                    .bytes(),
+                                {"a.b.example.com", RrType::txt}, server)
+                  .ttl,
+              90U);
+    EXPECT_EQ(
+        txt_answer(Message(nxdomain_rcode).question().authority("", type_soa, soa_rdata(86400), 1800).bytes()).ttl,
+        1800U);
+}
+
+TEST(NegativeTtl, IgnoresAMalformedSoaWithoutFailingTheReply) {
+    const Bytes good = soa_rdata(60);
+    Bytes short_by_one(good.begin(), good.end() - 1);
+    Bytes one_too_many = good;
+    one_too_many.push_back(0);
+    Bytes mname_only = name_wire("ns.example.com");
+    // MNAME's label claims more octets than the rdata has: read_name runs into the next record.
+    Bytes overrunning_name{60, 'n', 's'};
+    struct Row {
+        const char* name;
+        Bytes rdata;
+    };
+    const Row rows[] = {
+        {"rdata one octet short", short_by_one},
+        {"rdata one octet long", one_too_many},
+        {"only MNAME", mname_only},
+        {"empty rdata", {}},
+        {"a name running out of the rdata", overrunning_name},
+    };
+    for (const Row& row : rows) {
+        SCOPED_TRACE(row.name);
+        for (const unsigned rcode : {0U, nxdomain_rcode}) {
+            Message reply(rcode);
+            reply.question().authority("example.com", type_soa, row.rdata, 300);
+            reply.authority("example.com", 2, name_wire("ns.example.com"));  // something after it to run into
+            const Answer answer = txt_answer(reply.bytes());
+            EXPECT_EQ(answer.status, rcode == 0 ? DnsStatus::no_data : DnsStatus::nxdomain);
+            EXPECT_EQ(answer.ttl, 0U);
+        }
+    }
+    // A malformed SOA beside a good one: the good one counts.
+    EXPECT_EQ(txt_answer(Message(nxdomain_rcode)
+                             .question()
+                             .authority("example.com", type_soa, short_by_one, 5)
+                             .authority("example.com", type_soa, good, 300)
+                             .bytes())
+                  .ttl,
+              60U);
+}
+
+TEST(NegativeTtl, ReadsCompressedNamesInTheSoa) {
+    Bytes rdata{0xc0, 0x0c, 0xc0, 0x0c};  // MNAME and RNAME: pointers to the question's name
+    for (std::uint32_t field : {1U, 2U, 3U, 4U, 75U}) put32(rdata, field);
+    Message reply(nxdomain_rcode);
+    reply.question().record_at(question_pointer, type_soa, rdata, 600, 2);
+    EXPECT_EQ(txt_answer(reply.bytes()).ttl, 75U);
+}
+
+TEST(NegativeTtl, TakesTheSmallestOfSeveralSoas) {
+    EXPECT_EQ(txt_answer(Message()
+                             .question()
+                             .authority("example.com", type_soa, soa_rdata(600), 900)
+                             .authority("com", type_soa, soa_rdata(40), 900)
+                             .authority("example.com", type_soa, soa_rdata(500), 100)
+                             .bytes())
+                  .ttl,
+              40U);
+}
+
+TEST(NegativeTtl, IsAboutTheLastNameOfTheCnameChain) {
+    const Question question{"www.example.com", RrType::txt};
+    // www.example.com -> web.example.net, which does not exist: the SOA is example.net's.
+    const Answer nxdomain = answer_from_reply(Message(nxdomain_rcode)
+                                                  .question("www.example.com", type_txt)
+                                                  .record("www.example.com", type_cname, name_wire("web.example.net"))
+                                                  .authority("example.net", type_soa, soa_rdata(120), 3600)
+                                                  .bytes(),
+                                              question, server);
+    EXPECT_EQ(nxdomain.status, DnsStatus::nxdomain);
+    EXPECT_EQ(nxdomain.ttl, 120U);
+    const Answer nodata = answer_from_reply(Message()
+                                                .question("www.example.com", type_txt)
+                                                .record("www.example.com", type_cname, name_wire("web.example.net"))
+                                                .authority("web.example.net", type_soa, soa_rdata(3600), 240)
+                                                .bytes(),
+                                            question, server);
+    EXPECT_EQ(nodata.status, DnsStatus::no_data);
+    EXPECT_EQ(nodata.ttl, 240U);
+    // The SOA of the asked name's zone says nothing about example.net.
+    const Answer other_zone = answer_from_reply(Message(nxdomain_rcode)
+                                                    .question("www.example.com", type_txt)
+                                                    .record("www.example.com", type_cname, name_wire("web.example.net"))
+                                                    .authority("example.com", type_soa, soa_rdata(120), 3600)
+                                                    .bytes(),
+                                                question, server);
+    EXPECT_EQ(other_zone.status, DnsStatus::nxdomain);
+    EXPECT_EQ(other_zone.ttl, 0U);
+}
+
+TEST(NegativeTtl, IsNotTakenFromTheAuthoritySectionOfAPositiveAnswer) {
+    const Answer answer = txt_answer(Message()
+                                         .question()
+                                         .txt("example.com", {"v=spf1 -all"}, 3600)
+                                         .authority("example.com", type_soa, soa_rdata(5), 5)
+                                         .bytes());
+    EXPECT_EQ(answer.status, DnsStatus::ok);
+    EXPECT_EQ(answer.ttl, 3600U);
 }
 
 TEST(AnswerFromReply, FollowsCompressionPointersBackwards) {

@@ -438,7 +438,8 @@ TEST(ZoneDnsServer, DelaysEveryReplyWithoutSerialisingConcurrentQueries) {
     for (int i = 0; i < clients; ++i) udp.push_back(std::make_unique<Client>(server, SOCK_DGRAM));
     const auto sent = std::chrono::steady_clock::now();
     for (int i = 0; i < clients; ++i)
-        udp[static_cast<std::size_t>(i)]->send(query_wire("example.com", LDNS_RR_TYPE_A, static_cast<std::uint16_t>(i)));
+        udp[static_cast<std::size_t>(i)]->send(
+            query_wire("example.com", LDNS_RR_TYPE_A, static_cast<std::uint16_t>(i)));
     for (int i = 0; i < clients; ++i) {
         SCOPED_TRACE(i);
         const auto reply = udp[static_cast<std::size_t>(i)]->receive();
