@@ -251,6 +251,23 @@ std::optional<std::string> parse_data(const std::string& type, std::span<const T
     return std::nullopt;
 }
 
+constexpr std::string_view negative_ttl_directive = "$NEGATIVE-TTL";
+
+// "$NEGATIVE-TTL SECONDS"; seen: whether an earlier line set it already.
+std::optional<std::string> parse_negative_ttl(const std::vector<Token>& tokens, Zone& zone, bool& seen) {
+    const std::string directive(negative_ttl_directive);
+    if (seen) return directive + " given twice";
+    if (tokens.size() != 2 || tokens[1].quoted) return directive + " needs one number of seconds";
+    const std::string& text = tokens[1].text;
+    std::uint32_t ttl = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), ttl);
+    if (error != std::errc() || end != text.data() + text.size() || ttl > Zone::max_ttl)
+        return directive + " must be a number from 0 to " + std::to_string(Zone::max_ttl) + ", got " + quote(text);
+    zone.set_negative_ttl(ttl);
+    seen = true;
+    return std::nullopt;
+}
+
 // One non-empty line: NAME TIMEOUT | NAME SERVFAIL | NAME TYPE TIMEOUT | NAME TYPE DATA...
 std::optional<std::string> parse_line(const std::vector<Token>& tokens, Zone& zone) {
     if (tokens[0].quoted) return "a line must begin with a name, not " + quote(tokens[0].text);
@@ -287,6 +304,21 @@ void Zone::add(std::string_view name, ZoneRecord record) {
 
 bool Zone::contains(std::string_view name) const { return names_.count(lower(without_trailing_dot(name))) != 0; }
 
+void Zone::set_negative_ttl(std::uint32_t ttl) { negative_ttl_ = std::min(ttl, max_ttl); }
+
+std::string Zone::enclosing_name(std::string_view name) const {
+    const std::string lowered = lower(without_trailing_dot(name));
+    const auto parent_of = [](std::string_view child) {
+        const std::size_t dot = child.find('.');
+        return dot == std::string_view::npos ? std::string_view() : child.substr(dot + 1);
+    };
+    const std::string_view parent = parent_of(lowered);
+    // At most 127 labels, one map lookup each.
+    for (std::string_view candidate = parent; !candidate.empty(); candidate = parent_of(candidate))
+        if (names_.count(std::string(candidate)) != 0) return std::string(candidate);
+    return std::string(parent);
+}
+
 ZoneLookup Zone::lookup(std::string_view name, RrType type) const {
     ZoneLookup result;
     std::string owner(without_trailing_dot(name));
@@ -301,6 +333,7 @@ ZoneLookup Zone::lookup(std::string_view name, RrType type) const {
             // testspf.py: a missing "error." name raises TempError instead of NXDOMAIN.
             if (key.starts_with("error."))
                 return stop(std::move(result), DnsStatus::server_failure, owner + " fails (error. name)");
+            result.negative_ttl = negative_ttl_;
             return stop(std::move(result), DnsStatus::nxdomain, owner + " does not exist");
         }
         NameScan scan = scan_name(found->second, type, owner);
@@ -309,6 +342,7 @@ ZoneLookup Zone::lookup(std::string_view name, RrType type) const {
             result.records = std::move(scan.records);
             if (result.records.empty()) {
                 result.status = DnsStatus::no_data;
+                result.negative_ttl = negative_ttl_;
                 result.detail = "no " + type_name(type) + " records at " + owner;
             }
             return result;
@@ -328,6 +362,7 @@ ZoneLookup Zone::lookup(std::string_view name, RrType type) const {
 
 std::variant<Zone, std::string> Zone::from_text(std::string_view text) {
     Zone zone;
+    bool negative_ttl_seen = false;
     std::size_t line_number = 0;
     while (!text.empty()) {
         ++line_number;
@@ -338,7 +373,11 @@ std::variant<Zone, std::string> Zone::from_text(std::string_view text) {
         std::optional<std::string> error;
         if (auto* message = std::get_if<std::string>(&tokens))
             error = std::move(*message);
-        else if (const auto& list = std::get<std::vector<Token>>(tokens); !list.empty())
+        else if (const auto& list = std::get<std::vector<Token>>(tokens); list.empty())
+            continue;
+        else if (!list[0].quoted && upper(list[0].text) == negative_ttl_directive)
+            error = parse_negative_ttl(list, zone, negative_ttl_seen);
+        else
             error = parse_line(list, zone);
         if (error) return "line " + std::to_string(line_number) + ": " + *error;
     }
@@ -363,6 +402,7 @@ Answer to_answer(const ZoneLookup& lookup, RrType type) {
     Answer answer;
     answer.status = lookup.status;
     answer.detail = lookup.detail;
+    if (lookup.status == DnsStatus::no_data || lookup.status == DnsStatus::nxdomain) answer.ttl = lookup.negative_ttl;
     if (lookup.status != DnsStatus::ok) return answer;
     std::uint32_t ttl = std::numeric_limits<std::uint32_t>::max();
     std::vector<std::pair<std::uint16_t, std::string>> exchanges;
@@ -389,6 +429,7 @@ Answer to_answer(const ZoneLookup& lookup, RrType type) {
     for (auto& exchange : exchanges) answer.names.push_back(std::move(exchange.second));
     if (answer.empty()) {
         answer.status = DnsStatus::no_data;
+        answer.ttl = lookup.negative_ttl;
         return answer;
     }
     answer.ttl = ttl;

@@ -15,12 +15,21 @@
 //     _spf.example.net  TIMEOUT          every query for the name times out
 //     slow.example.net  TXT   TIMEOUT    TXT queries for the name time out
 //     broken.example    SERVFAIL         every query for the name fails
+//     $NEGATIVE-TTL 60                   see below; at most once, anywhere
 // Inside quotes, \" and \\ stand for themselves and \DDD for the octet DDD (decimal).
+//
+// TTLs: every record has TTL 300. A negative answer (NXDOMAIN, no data) has the
+// zone's negative TTL, 300 unless a "$NEGATIVE-TTL SECONDS" line (0 to
+// 2147483647, RFC 2181 §8) says otherwise. It is what a real zone's SOA would
+// give a cache (RFC 2308 §5: min(SOA TTL, MINIMUM)): ZoneResolver puts it in
+// Answer::ttl, and the loopback DNS server sends an SOA with that TTL and
+// MINIMUM in the authority section, so that both paths answer alike.
 #pragma once
 
 #include "spf/ip_address.hpp"
 #include "spf/resolver.hpp"
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -56,6 +65,7 @@ struct ZoneLookup {
     std::vector<std::pair<std::string, std::string>> cnames;
     std::string owner;                       // the name the records below belong to
     std::vector<const ZoneRecord*> records;  // records of the asked type, zone order
+    std::uint32_t negative_ttl = 0;          // no_data and nxdomain: the zone's negative TTL
     std::string detail;                      // why, when status is not ok: "CNAME loop at x.example"
 };
 
@@ -64,6 +74,17 @@ public:
     // Adds a record; names are stored lower-case without a trailing dot.
     void add(std::string_view name, ZoneRecord record);
     bool contains(std::string_view name) const;
+
+    static constexpr std::uint32_t default_negative_ttl = 300;
+    static constexpr std::uint32_t max_ttl = 0x7fffffff;  // RFC 2181 §8
+    // The TTL of negative answers (see the text form); larger values become max_ttl.
+    void set_negative_ttl(std::uint32_t ttl);
+    std::uint32_t negative_ttl() const { return negative_ttl_; }
+    // Where a negative answer for name would have its SOA: the nearest parent
+    // domain of name that the zone holds records for, or, holding none, name's
+    // parent ("" is the root, the parent of a top-level name and of itself).
+    // The zone has no apexes of its own; this is the closest there is. Lower case.
+    std::string enclosing_name(std::string_view name) const;
 
     // Semantics of the openspf suite's reference driver (testspf.py):
     // - a name with a TIMEOUT marker times out, unless a record of the asked
@@ -82,6 +103,7 @@ public:
 
 private:
     std::map<std::string, std::vector<ZoneRecord>> names_;
+    std::uint32_t negative_ttl_ = default_negative_ttl;
 };
 
 // Answers from a Zone in memory. Immutable after construction, so thread-safe.

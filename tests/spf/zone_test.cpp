@@ -369,6 +369,96 @@ TEST(ZoneText, NamesTheLineOfEachError) {
     }
 }
 
+// ---- negative TTLs ---------------------------------------------------------------
+
+TEST(ZoneNegativeTtl, Is300UnlessTheZoneSaysOtherwise) {
+    const Zone plain = zone_of("example.com A 192.0.2.1\n");
+    EXPECT_EQ(plain.negative_ttl(), 300U);
+    EXPECT_EQ(plain.lookup("nowhere.example.com", RrType::a).negative_ttl, 300U);
+    const Zone set = zone_of(R"(
+        example.com A 192.0.2.1
+        $NEGATIVE-TTL 60   # anywhere in the file
+        _spf.example.com TXT "v=spf1 -all"
+    )");
+    EXPECT_EQ(set.negative_ttl(), 60U);
+    EXPECT_EQ(zone_of("$negative-ttl 0\n").negative_ttl(), 0U) << "in any case; 0: keep negatives not at all";
+    EXPECT_EQ(zone_of("$NEGATIVE-TTL 2147483647\n").negative_ttl(), Zone::max_ttl);
+    Zone by_hand;
+    by_hand.set_negative_ttl(0xffffffffU);
+    EXPECT_EQ(by_hand.negative_ttl(), Zone::max_ttl);
+}
+
+TEST(ZoneNegativeTtl, IsTheTtlOfNxdomainAndNoDataAnswersOnly) {
+    const Zone zone = zone_of(R"(
+        $NEGATIVE-TTL 45
+        example.com      A      192.0.2.1
+        www.example.com  CNAME  gone.example.net
+        alias.example.com CNAME example.com
+        broken.example   SERVFAIL
+        slow.example     TIMEOUT
+    )");
+    struct Row {
+        const char* name;
+        RrType type;
+        DnsStatus status;
+        std::uint32_t ttl;
+    };
+    const Row rows[] = {
+        {"nowhere.example.com", RrType::txt, DnsStatus::nxdomain, 45},
+        {"example.com", RrType::txt, DnsStatus::no_data, 45},
+        {"www.example.com", RrType::a, DnsStatus::nxdomain, 45},    // after a CNAME
+        {"alias.example.com", RrType::mx, DnsStatus::no_data, 45},  // after a CNAME
+        {"example.com", RrType::a, DnsStatus::ok, 300},             // the record's TTL
+        {"broken.example", RrType::a, DnsStatus::server_failure, 0},
+        {"slow.example", RrType::a, DnsStatus::timeout, 0},
+        {"error.example.com", RrType::a, DnsStatus::server_failure, 0},
+    };
+    auto resolver = ZoneResolver(zone);
+    for (const Row& row : rows) {
+        SCOPED_TRACE(std::string(row.name) + " " + std::string(to_string(row.type)));
+        const Answer answer = resolver.resolve({row.name, row.type}, no_deadline);
+        EXPECT_EQ(answer.status, row.status);
+        EXPECT_EQ(answer.ttl, row.ttl);
+    }
+}
+
+TEST(ZoneNegativeTtl, RefusesAMalformedDirective) {
+    struct Row {
+        const char* text;
+        const char* error;
+    };
+    const Row rows[] = {
+        {"$NEGATIVE-TTL", "line 1: $NEGATIVE-TTL needs one number of seconds"},
+        {"$NEGATIVE-TTL 60 120", "line 1: $NEGATIVE-TTL needs one number of seconds"},
+        {"$NEGATIVE-TTL \"60\"", "line 1: $NEGATIVE-TTL needs one number of seconds"},
+        {"$NEGATIVE-TTL 1h", "line 1: $NEGATIVE-TTL must be a number from 0 to 2147483647, got \"1h\""},
+        {"$NEGATIVE-TTL -1", "line 1: $NEGATIVE-TTL must be a number from 0 to 2147483647, got \"-1\""},
+        {"$NEGATIVE-TTL 2147483648", "line 1: $NEGATIVE-TTL must be a number from 0 to 2147483647, got \"2147483648\""},
+        {"$NEGATIVE-TTL 60\n$NEGATIVE-TTL 60", "line 2: $NEGATIVE-TTL given twice"},
+    };
+    for (const Row& row : rows) {
+        SCOPED_TRACE(row.text);
+        auto parsed = Zone::from_text(row.text);
+        ASSERT_TRUE(std::holds_alternative<std::string>(parsed));
+        EXPECT_EQ(std::get<std::string>(parsed), row.error);
+    }
+}
+
+TEST(ZoneEnclosingName, IsTheNearestParentTheZoneHoldsOrElseTheParent) {
+    const Zone zone = zone_of(R"(
+        example.com        A    192.0.2.1
+        a.b.example.com    A    192.0.2.2
+    )");
+    EXPECT_EQ(zone.enclosing_name("nowhere.example.com"), "example.com");
+    EXPECT_EQ(zone.enclosing_name("x.y.B.Example.COM."), "example.com") << "b.example.com holds nothing";
+    EXPECT_EQ(zone.enclosing_name("z.a.b.example.com"), "a.b.example.com");
+    EXPECT_EQ(zone.enclosing_name("a.b.example.com"), "example.com") << "a parent, never the name itself";
+    EXPECT_EQ(zone.enclosing_name("example.com"), "com") << "no parent held: the parent";
+    EXPECT_EQ(zone.enclosing_name("mail.example.org"), "example.org");
+    EXPECT_EQ(zone.enclosing_name("test"), "");
+    EXPECT_EQ(zone.enclosing_name(""), "");
+}
+
 // ---- ZoneResolver ------------------------------------------------------------------
 
 TEST(ZoneResolver, AnswersQuestionsFromItsZone) {
