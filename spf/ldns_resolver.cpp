@@ -41,9 +41,11 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <deque>
 #include <exception>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <sstream>
 #include <utility>
 
@@ -169,101 +171,7 @@ int ms_left(SteadyClock::time_point until) {
     return static_cast<int>(std::min<std::int64_t>(ms, std::numeric_limits<int>::max()));
 }
 
-// 1: ready; 0: time is up; -1: poll failed (errno).
-int wait_for(int fd, short events, SteadyClock::time_point until) {
-    for (;;) {
-        const int left = ms_left(until);
-        if (left == 0) return 0;
-        pollfd watched{fd, events, 0};
-        const int ready = ::poll(&watched, 1, left);
-        if (ready < 0 && errno == EINTR) continue;
-        if (ready != 0) return ready < 0 ? -1 : 1;
-    }
-}
-
-struct Exchange {
-    enum class Outcome : std::uint8_t { reply, silence, failed } outcome = Outcome::silence;
-    std::vector<std::uint8_t> reply;
-    std::string error;  // failed: what went wrong, for Answer::detail
-};
-
-Exchange failed(std::string error) { return {Exchange::Outcome::failed, {}, std::move(error)}; }
-Exchange silence() { return {}; }
-
-Exchange udp_exchange(const Endpoint& server, const Query& query, SteadyClock::time_point until) {
-    const posix::Fd socket(::socket(server.address.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (socket.get() < 0) return failed("socket: " + posix::error_text(errno));
-    // Connected, so that an ICMP port-unreachable comes back as ECONNREFUSED
-    // and datagrams from other addresses are never read.
-    if (::connect(socket.get(), server.address.get(), server.address.length) != 0)
-        return failed("connect: " + posix::error_text(errno));
-    if (::send(socket.get(), query.wire.data(), query.wire.size(), 0) < 0)
-        return failed(errno == ECONNREFUSED ? "port unreachable" : "send: " + posix::error_text(errno));
-    std::vector<std::uint8_t> buffer(65535);
-    for (;;) {
-        const int ready = wait_for(socket.get(), POLLIN, until);
-        if (ready == 0) return silence();
-        if (ready < 0) return failed("poll: " + posix::error_text(errno));
-        const ssize_t received = ::recv(socket.get(), buffer.data(), buffer.size(), 0);
-        if (received < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
-            return failed(errno == ECONNREFUSED ? "port unreachable" : "recv: " + posix::error_text(errno));
-        }
-        const std::span<const std::uint8_t> reply(buffer.data(), static_cast<std::size_t>(received));
-        if (!is_reply_to(reply, query)) continue;  // keep waiting for ours
-        return {Exchange::Outcome::reply, {reply.begin(), reply.end()}, {}};
-    }
-}
-
-// Sends or receives exactly bytes.size() octets on a non-blocking stream.
-// Empty on success, else the error.
-std::string transfer(int fd, std::span<std::uint8_t> bytes, bool sending, SteadyClock::time_point until) {
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const int ready = wait_for(fd, sending ? POLLOUT : POLLIN, until);
-        if (ready == 0) return "timeout";
-        if (ready < 0) return "poll: " + posix::error_text(errno);
-        const ssize_t moved = sending ? ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL)
-                                      : ::recv(fd, bytes.data() + done, bytes.size() - done, 0);
-        if (moved == 0 && !sending) return "connection closed";
-        if (moved < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
-            return posix::error_text(errno);
-        }
-        done += static_cast<std::size_t>(moved);
-    }
-    return {};
-}
-
-// RFC 7766 §8: each message is preceded by its length in two octets.
-Exchange tcp_exchange(const Endpoint& server, const Query& query, SteadyClock::time_point until) {
-    const posix::Fd socket(::socket(server.address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (socket.get() < 0) return failed("socket: " + posix::error_text(errno));
-    if (::connect(socket.get(), server.address.get(), server.address.length) != 0) {
-        if (errno != EINPROGRESS) return failed("TCP connect: " + posix::error_text(errno));
-        const int ready = wait_for(socket.get(), POLLOUT, until);
-        if (ready == 0) return silence();
-        int error = 0;
-        socklen_t length = sizeof error;
-        if (ready < 0 || ::getsockopt(socket.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
-        if (error != 0) return failed("TCP connect: " + posix::error_text(error));
-    }
-    // RFC 1035 §4.2.2: a two-octet length, then the message.
-    std::vector<std::uint8_t> message(query.wire.size() + 2);
-    message[0] = static_cast<std::uint8_t>(query.wire.size() >> 8);
-    message[1] = static_cast<std::uint8_t>(query.wire.size() & 0xff);
-    std::copy(query.wire.begin(), query.wire.end(), message.begin() + 2);
-    const auto outcome = [](const std::string& error) {
-        return error == "timeout" ? silence() : failed("TCP: " + error);
-    };
-    if (std::string error = transfer(socket.get(), message, true, until); !error.empty()) return outcome(error);
-    std::uint8_t prefix[2] = {};
-    if (std::string error = transfer(socket.get(), prefix, false, until); !error.empty()) return outcome(error);
-    std::vector<std::uint8_t> reply((std::size_t{prefix[0]} << 8) | prefix[1]);
-    if (std::string error = transfer(socket.get(), reply, false, until); !error.empty()) return outcome(error);
-    if (!is_reply_to(reply, query)) return failed("TCP reply does not match the query");
-    return {Exchange::Outcome::reply, std::move(reply), {}};
-}
+bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK || error == EINTR; }
 
 bool truncated(std::span<const std::uint8_t> reply) {
     return reply.size() >= wire::header_octets && (reply[2] & 0x02) != 0;
@@ -275,6 +183,370 @@ Answer failure(DnsStatus status, std::string detail) {
     answer.detail = std::move(detail);
     return answer;
 }
+
+// Called inside a catch block: what went wrong, as the Answer of a question
+// that could not be asked (nothing throws across the spf/ API).
+Answer internal_failure() {
+    try {
+        throw;
+    } catch (const std::exception& error) {
+        return failure(DnsStatus::server_failure, std::string("internal error: ") + error.what());
+    } catch (...) {
+        return failure(DnsStatus::server_failure, "internal error");
+    }
+}
+
+// ---- a batch of questions in the air ------------------------------------------------
+
+// A whole datagram's worth, so that an oversized reply reaches is_reply_to()
+// and answer_from_reply() as the server sent it, not cut short.
+constexpr std::size_t datagram_octets = 65535;
+// Datagrams read from one socket before the others get their turn: a flood of
+// forged datagrams cannot hold the loop past the attempt's wait.
+constexpr int datagrams_per_turn = 64;
+
+// What every question of one resolver shares, fixed by create().
+struct Servers {
+    const LdnsOptions& options;  // query_timeout and retries filled in
+    std::span<const Endpoint> endpoints;
+    std::atomic<std::size_t>& next_first;  // `rotate`: the server the next question starts at
+};
+
+// One question on its way: where it is in its walk over the servers, and the
+// attempt in the air (one socket, UDP or the TCP repeat of a truncated reply).
+struct Flight {
+    enum class Stage : std::uint8_t { udp, tcp_connect, tcp_send, tcp_length, tcp_reply };
+
+    const Question* question = nullptr;  // nullptr: the slot is free
+    std::size_t index = 0;               // in the batch
+    Query query;
+    std::size_t first = 0;  // the server this question starts at
+    unsigned round = 0;     // the next server to ask is (round, turn)
+    std::size_t turn = 0;
+    std::vector<bool> finished;  // answered, refused or failed: not asked again
+    std::optional<Answer> last_failure;
+    SteadyClock::time_point start;
+
+    // The attempt in the air.
+    std::size_t server = 0;
+    SteadyClock::time_point until;  // its one wait, UDP and TCP together
+    Stage stage = Stage::udp;
+    posix::Fd socket;
+    std::vector<std::uint8_t> tcp_query;  // the two-octet length, then the query
+    std::uint8_t tcp_length[2] = {};
+    std::unique_ptr<std::uint8_t[]> tcp_reply;  // not zeroed: every octet is received before it is read
+    std::size_t tcp_reply_size = 0;
+    std::size_t tcp_done = 0;  // octets of the current stage sent or received
+
+    short events() const { return stage == Stage::udp || stage >= Stage::tcp_length ? POLLIN : POLLOUT; }
+    bool on_tcp() const { return stage != Stage::udp; }
+};
+
+// The questions of one resolve_each() call. At most max_in_flight of them are
+// in the air at once, each with its own socket; the rest wait in order and
+// take off as slots free up. Every socket in the air is watched by one poll().
+// next() gives the answers out one by one, as each becomes known.
+class Batch {
+public:
+    struct Done {
+        std::size_t index;
+        Answer answer;
+    };
+
+    Batch(const Servers& servers, std::span<const Question> questions, Deadline deadline, std::size_t max_in_flight)
+        : servers_(servers),
+          questions_(questions),
+          deadline_(deadline),
+          slots_(std::min(questions.size(), max_in_flight)),
+          given_(questions.size(), false) {
+        if (!questions.empty()) buffer_ = std::make_unique_for_overwrite<std::uint8_t[]>(datagram_octets);
+        watched_.reserve(slots_.size());
+        watched_flights_.reserve(slots_.size());
+    }
+
+    // The next answer known, waiting for one if need be; nullopt when every
+    // question has had its answer.
+    std::optional<Done> next() {
+        for (;;) {
+            take_off();
+            if (!done_.empty()) {
+                Done done = std::move(done_.front());
+                done_.pop_front();
+                given_[done.index] = true;
+                return done;
+            }
+            if (in_air_ == 0) return std::nullopt;
+            wait();
+        }
+    }
+
+    bool given(std::size_t index) const { return given_[index]; }
+
+private:
+    // Free slots take the next questions waiting.
+    void take_off() {
+        for (Flight& flight : slots_) {
+            if (next_question_ == questions_.size()) return;
+            if (flight.question == nullptr) launch(flight, next_question_++);
+        }
+    }
+
+    void launch(Flight& flight, std::size_t index) {
+        const Question& question = questions_[index];
+        if (SteadyClock::now() >= deadline_)
+            return done_.push_back(
+                {index, failure(DnsStatus::timeout, "timeout: the deadline passed before the query was sent")});
+        auto built = build_query(question, servers_.options.edns0);
+        if (auto* error = std::get_if<std::string>(&built))
+            return done_.push_back({index, failure(DnsStatus::server_failure, *error)});
+        const std::size_t count = servers_.endpoints.size();
+        flight.question = &question;
+        flight.index = index;
+        flight.query = std::get<Query>(std::move(built));
+        flight.first =
+            servers_.options.rotate ? servers_.next_first.fetch_add(1, std::memory_order_relaxed) % count : 0;
+        flight.round = 0;
+        flight.turn = 0;
+        flight.finished.assign(count, false);
+        flight.last_failure.reset();
+        flight.start = SteadyClock::now();
+        ++in_air_;
+        ask_next(flight);
+    }
+
+    void land(Flight& flight, Answer answer) {
+        done_.push_back({flight.index, std::move(answer)});
+        flight.socket.reset();
+        flight.tcp_reply.reset();
+        flight.question = nullptr;
+        --in_air_;
+    }
+
+    // The next server in the walk, a new ID and a new socket; or, with nobody
+    // left to ask or no time left, the question's answer.
+    void ask_next(Flight& flight) {
+        const std::size_t count = servers_.endpoints.size();
+        for (; flight.round <= *servers_.options.retries; ++flight.round, flight.turn = 0) {
+            while (flight.turn < count) {
+                const std::size_t i = (flight.first + flight.turn++) % count;
+                if (flight.finished[i]) continue;
+                if (SteadyClock::now() >= deadline_) return conclude(flight);
+                const std::optional<std::uint16_t> id = random_id();
+                if (!id)
+                    return land(flight, failure(DnsStatus::server_failure, "getrandom: " + posix::error_text(errno)));
+                set_id(flight.query, *id);
+                flight.server = i;
+                flight.until = attempt_end();
+                std::string error = send_udp(flight);
+                if (error.empty()) return;  // in the air
+                flight.finished[i] = true;
+                flight.last_failure =
+                    failure(DnsStatus::server_failure, std::move(error) + " at " + servers_.endpoints[i].text);
+            }
+        }
+        conclude(flight);
+    }
+
+    // Every server asked in every round, or the deadline come.
+    void conclude(Flight& flight) {
+        // Cut short by the deadline with a server still to be asked: a timeout,
+        // whatever the servers asked before said (resolver.hpp: a lookup that cannot
+        // finish in time is a timeout; the evaluator tells our deadline by it).
+        const bool cut_short =
+            SteadyClock::now() >= deadline_ &&
+            std::find(flight.finished.begin(), flight.finished.end(), false) != flight.finished.end();
+        if (flight.last_failure && !cut_short) return land(flight, std::move(*flight.last_failure));
+        const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - flight.start);
+        std::string silent;
+        for (std::size_t i = 0; i < flight.finished.size(); ++i)
+            if (!flight.finished[i]) silent += (silent.empty() ? "" : ", ") + servers_.endpoints[i].text;
+        std::string detail = "timeout after " + std::to_string(elapsed.count()) + " ms (no reply from " + silent + ")";
+        if (flight.last_failure) detail += "; before it: " + flight.last_failure->detail;
+        land(flight, failure(DnsStatus::timeout, std::move(detail)));
+    }
+
+    // One attempt, one wait: min(query_timeout, deadline - now). A server that
+    // sets TC and then stalls over TCP gets no second query_timeout.
+    SteadyClock::time_point attempt_end() const {
+        const auto now = SteadyClock::now();
+        const auto timeout = *servers_.options.query_timeout;
+        return deadline_ - now < timeout ? deadline_ : now + timeout;
+    }
+
+    // Empty when the query is on its way, else what went wrong.
+    std::string send_udp(Flight& flight) {
+        flight.socket.reset();
+        flight.stage = Flight::Stage::udp;
+        const posix::SocketAddress& address = servers_.endpoints[flight.server].address;
+        posix::Fd socket(::socket(address.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        if (!socket.valid()) return "socket: " + posix::error_text(errno);
+        // Connected, so that an ICMP port-unreachable comes back as ECONNREFUSED
+        // and datagrams from other addresses are never read.
+        if (::connect(socket.get(), address.get(), address.length) != 0) return "connect: " + posix::error_text(errno);
+        if (::send(socket.get(), flight.query.wire.data(), flight.query.wire.size(), 0) < 0)
+            return errno == ECONNREFUSED ? "port unreachable" : "send: " + posix::error_text(errno);
+        flight.socket = std::move(socket);
+        return {};
+    }
+
+    // The server answered or refused: it is not asked again for this question.
+    void fail_attempt(Flight& flight, std::string error) {
+        if (flight.on_tcp()) error = "truncated UDP reply, then " + error;
+        flight.finished[flight.server] = true;
+        flight.last_failure =
+            failure(DnsStatus::server_failure, std::move(error) + " at " + servers_.endpoints[flight.server].text);
+        ask_next(flight);
+    }
+
+    void take_reply(Flight& flight, std::span<const std::uint8_t> reply) {
+        flight.finished[flight.server] = true;
+        Answer answer = answer_from_reply(reply, *flight.question, servers_.endpoints[flight.server].text);
+        if (answer.status != DnsStatus::server_failure) return land(flight, std::move(answer));
+        flight.last_failure = std::move(answer);  // another server may do better
+        ask_next(flight);
+    }
+
+    // Waits for the first socket to be ready or the first attempt to run out
+    // of time, and moves every flight it concerns on.
+    void wait() {
+        // Attempts out of time first: silence, the next server (a new attempt, or
+        // the answer of a question, given out before anything more is waited for).
+        for (Flight& flight : slots_)
+            if (flight.question != nullptr && SteadyClock::now() >= flight.until) ask_next(flight);
+        if (!done_.empty() || in_air_ == 0) return;
+
+        watched_.clear();
+        watched_flights_.clear();
+        int timeout = std::numeric_limits<int>::max();
+        for (Flight& flight : slots_) {
+            if (flight.question == nullptr) continue;
+            watched_.push_back({flight.socket.get(), flight.events(), 0});
+            watched_flights_.push_back(&flight);
+            timeout = std::min(timeout, ms_left(flight.until));
+        }
+        const int ready = ::poll(watched_.data(), static_cast<nfds_t>(watched_.size()), timeout);
+        if (ready < 0) {
+            if (errno == EINTR) return;
+            const std::string error = posix::error_text(errno);
+            for (Flight* flight : watched_flights_)
+                fail_attempt(*flight, (flight->on_tcp() ? "TCP: poll: " : "poll: ") + error);
+            return;
+        }
+        // Each flight is watched once and moved on only by its own event.
+        for (std::size_t k = 0; k < watched_.size(); ++k)
+            if (watched_[k].revents != 0) on_ready(*watched_flights_[k]);
+    }
+
+    void on_ready(Flight& flight) {
+        switch (flight.stage) {
+            case Flight::Stage::udp: return receive_udp(flight);
+            case Flight::Stage::tcp_connect: return connected(flight);
+            case Flight::Stage::tcp_send: return send_tcp(flight);
+            case Flight::Stage::tcp_length:
+            case Flight::Stage::tcp_reply: return receive_tcp(flight);
+        }
+    }
+
+    void receive_udp(Flight& flight) {
+        for (int datagrams = 0; datagrams < datagrams_per_turn; ++datagrams) {
+            const ssize_t received = ::recv(flight.socket.get(), buffer_.get(), datagram_octets, 0);
+            if (received < 0) {
+                if (errno == EINTR) continue;
+                if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // keep waiting
+                return fail_attempt(flight,
+                                    errno == ECONNREFUSED ? "port unreachable" : "recv: " + posix::error_text(errno));
+            }
+            const std::span<const std::uint8_t> reply(buffer_.get(), static_cast<std::size_t>(received));
+            if (!is_reply_to(reply, flight.query)) continue;  // keep waiting for ours
+            if (!truncated(reply)) return take_reply(flight, reply);
+            // RFC 7766 §5: a truncated UDP answer is asked again over TCP, same server,
+            // within the same attempt's wait.
+            if (SteadyClock::now() >= flight.until) return ask_next(flight);
+            return connect_tcp(flight);
+        }
+    }
+
+    void connect_tcp(Flight& flight) {
+        flight.socket.reset();
+        flight.stage = Flight::Stage::tcp_connect;
+        const posix::SocketAddress& address = servers_.endpoints[flight.server].address;
+        posix::Fd socket(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        if (!socket.valid()) return fail_attempt(flight, "socket: " + posix::error_text(errno));
+        // RFC 1035 §4.2.2: a two-octet length, then the message.
+        const std::vector<std::uint8_t>& wire = flight.query.wire;
+        flight.tcp_query.assign(
+            {static_cast<std::uint8_t>(wire.size() >> 8), static_cast<std::uint8_t>(wire.size() & 0xff)});
+        flight.tcp_query.insert(flight.tcp_query.end(), wire.begin(), wire.end());
+        flight.tcp_done = 0;
+        if (::connect(socket.get(), address.get(), address.length) == 0)
+            flight.stage = Flight::Stage::tcp_send;
+        else if (errno != EINPROGRESS)
+            return fail_attempt(flight, "TCP connect: " + posix::error_text(errno));
+        flight.socket = std::move(socket);
+    }
+
+    void connected(Flight& flight) {
+        int error = 0;
+        socklen_t length = sizeof error;
+        if (::getsockopt(flight.socket.get(), SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
+        if (error != 0) return fail_attempt(flight, "TCP connect: " + posix::error_text(error));
+        flight.stage = Flight::Stage::tcp_send;
+    }
+
+    void send_tcp(Flight& flight) {
+        const ssize_t sent = ::send(flight.socket.get(), flight.tcp_query.data() + flight.tcp_done,
+                                    flight.tcp_query.size() - flight.tcp_done, MSG_NOSIGNAL);
+        if (sent < 0) {
+            if (would_block(errno)) return;
+            return fail_attempt(flight, "TCP: " + posix::error_text(errno));
+        }
+        flight.tcp_done += static_cast<std::size_t>(sent);
+        if (flight.tcp_done < flight.tcp_query.size()) return;
+        flight.stage = Flight::Stage::tcp_length;
+        flight.tcp_done = 0;
+    }
+
+    // RFC 7766 §8: the two-octet length, then the reply.
+    void receive_tcp(Flight& flight) {
+        for (;;) {
+            const bool length = flight.stage == Flight::Stage::tcp_length;
+            std::uint8_t* into = length ? flight.tcp_length : flight.tcp_reply.get();
+            const std::size_t size = length ? sizeof flight.tcp_length : flight.tcp_reply_size;
+            if (flight.tcp_done < size) {
+                const ssize_t received = ::recv(flight.socket.get(), into + flight.tcp_done, size - flight.tcp_done, 0);
+                if (received == 0) return fail_attempt(flight, "TCP: connection closed");
+                if (received < 0) {
+                    if (would_block(errno)) return;
+                    return fail_attempt(flight, "TCP: " + posix::error_text(errno));
+                }
+                flight.tcp_done += static_cast<std::size_t>(received);
+                if (flight.tcp_done < size) continue;
+            }
+            if (length) {
+                flight.tcp_reply_size = (std::size_t{flight.tcp_length[0]} << 8) | flight.tcp_length[1];
+                flight.tcp_reply = std::make_unique_for_overwrite<std::uint8_t[]>(flight.tcp_reply_size);
+                flight.tcp_done = 0;
+                flight.stage = Flight::Stage::tcp_reply;
+                continue;
+            }
+            const std::span<const std::uint8_t> reply(flight.tcp_reply.get(), flight.tcp_reply_size);
+            if (!is_reply_to(reply, flight.query)) return fail_attempt(flight, "TCP reply does not match the query");
+            return take_reply(flight, reply);
+        }
+    }
+
+    const Servers& servers_;
+    std::span<const Question> questions_;
+    Deadline deadline_;
+    std::vector<Flight> slots_;  // fixed size: the watched flights' addresses stay put
+    std::size_t next_question_ = 0;
+    std::size_t in_air_ = 0;
+    std::deque<Done> done_;                   // known, not yet given out
+    std::vector<bool> given_;                 // by question index
+    std::unique_ptr<std::uint8_t[]> buffer_;  // every datagram of the batch lands here; not zeroed
+    std::vector<pollfd> watched_;
+    std::vector<Flight*> watched_flights_;
+};
 
 }  // namespace
 
@@ -319,75 +591,8 @@ std::variant<DnsServer, std::string> parse_dns_server(std::string_view text) {
 struct LdnsResolver::Impl {
     LdnsOptions options;  // servers, timeout and retries filled in from resolv.conf when not given
     std::vector<Endpoint> servers;
-    mutable std::atomic<std::size_t> next_first{0};  // `rotate`: the server each question starts at
-
-    std::chrono::milliseconds query_timeout() const { return *options.query_timeout; }
-    Answer resolve(const Question& question, Deadline deadline) const;
-    // One server, one UDP attempt (and TCP after a truncated reply).
-    Exchange ask(const Endpoint& server, const Query& query, Deadline deadline) const;
-    SteadyClock::time_point attempt_end(Deadline deadline) const {
-        const auto now = SteadyClock::now();
-        return deadline - now < query_timeout() ? deadline : now + query_timeout();
-    }
+    std::atomic<std::size_t> next_first{0};  // `rotate`: the server each question starts at
 };
-
-Exchange LdnsResolver::Impl::ask(const Endpoint& server, const Query& query, Deadline deadline) const {
-    // One attempt, one wait: a server that sets TC and then stalls over TCP gets
-    // no second query_timeout.
-    const SteadyClock::time_point until = attempt_end(deadline);
-    Exchange exchange = udp_exchange(server, query, until);
-    if (exchange.outcome != Exchange::Outcome::reply || !truncated(exchange.reply)) return exchange;
-    // RFC 7766 §5: a truncated UDP answer is asked again over TCP.
-    if (SteadyClock::now() >= until) return silence();
-    exchange = tcp_exchange(server, query, until);
-    if (exchange.outcome == Exchange::Outcome::failed) exchange.error = "truncated UDP reply, then " + exchange.error;
-    return exchange;
-}
-
-Answer LdnsResolver::Impl::resolve(const Question& question, Deadline deadline) const {
-    const auto start = SteadyClock::now();
-    auto built = build_query(question, options.edns0);
-    if (auto* error = std::get_if<std::string>(&built)) return failure(DnsStatus::server_failure, *error);
-    Query& query = std::get<Query>(built);
-
-    const std::size_t count = servers.size();
-    const std::size_t first = options.rotate ? next_first.fetch_add(1, std::memory_order_relaxed) % count : 0;
-    std::vector<bool> finished(count, false);  // answered, refused or failed: not asked again
-    std::optional<Answer> last_failure;
-    for (unsigned round = 0; round <= *options.retries; ++round) {
-        for (std::size_t turn = 0; turn < count; ++turn) {
-            const std::size_t i = (first + turn) % count;
-            if (finished[i]) continue;
-            if (SteadyClock::now() >= deadline) break;
-            const std::optional<std::uint16_t> id = random_id();
-            if (!id) return failure(DnsStatus::server_failure, "getrandom: " + posix::error_text(errno));
-            set_id(query, *id);
-            const Exchange exchange = ask(servers[i], query, deadline);
-            if (exchange.outcome == Exchange::Outcome::silence) continue;
-            finished[i] = true;
-            if (exchange.outcome == Exchange::Outcome::failed) {
-                last_failure = failure(DnsStatus::server_failure, exchange.error + " at " + servers[i].text);
-                continue;
-            }
-            Answer answer = answer_from_reply(exchange.reply, question, servers[i].text);
-            if (answer.status != DnsStatus::server_failure) return answer;
-            last_failure = std::move(answer);  // another server may do better
-        }
-    }
-    // Cut short by the deadline with a server still to be asked: a timeout,
-    // whatever the servers asked before said (resolver.hpp: a lookup that cannot
-    // finish in time is a timeout; the evaluator tells our deadline by it).
-    const bool cut_short =
-        SteadyClock::now() >= deadline && std::find(finished.begin(), finished.end(), false) != finished.end();
-    if (last_failure && !cut_short) return *last_failure;
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
-    std::string silent;
-    for (std::size_t i = 0; i < count; ++i)
-        if (!finished[i]) silent += (silent.empty() ? "" : ", ") + servers[i].text;
-    std::string detail = "timeout after " + std::to_string(elapsed.count()) + " ms (no reply from " + silent + ")";
-    if (last_failure) detail += "; before it: " + last_failure->detail;
-    return failure(DnsStatus::timeout, std::move(detail));
-}
 
 std::variant<std::unique_ptr<LdnsResolver>, std::string> LdnsResolver::create(const LdnsOptions& options) {
     auto impl = std::make_unique<Impl>();
@@ -424,15 +629,37 @@ LdnsResolver::~LdnsResolver() = default;
 const LdnsOptions& LdnsResolver::options() const { return impl_->options; }
 
 Answer LdnsResolver::resolve(const Question& question, Deadline deadline) {
-    // Nothing throws across the spf/ API: an exhausted machine is a server failure.
+    Answer answer;
+    resolve_each(std::span(&question, 1), deadline,
+                 [&answer](std::size_t, Answer&& given) { answer = std::move(given); });
+    return answer;
+}
+
+void LdnsResolver::resolve_each(std::span<const Question> questions, Deadline deadline, const AnswerSink& sink) {
+    // Nothing throws across the spf/ API: an exhausted machine is a server
+    // failure for every question not yet answered. The sink is the caller's:
+    // what it throws goes back to the caller.
+    const Servers servers{impl_->options, impl_->servers, impl_->next_first};
+    std::optional<Batch> batch;
+    const auto fail_the_rest = [&] {
+        const Answer failed = internal_failure();
+        for (std::size_t i = 0; i < questions.size(); ++i)
+            if (!batch || !batch->given(i)) sink(i, Answer(failed));
+    };
     try {
-        if (SteadyClock::now() >= deadline)
-            return failure(DnsStatus::timeout, "timeout: the deadline passed before the query was sent");
-        return impl_->resolve(question, deadline);
-    } catch (const std::exception& error) {
-        return failure(DnsStatus::server_failure, std::string("internal error: ") + error.what());
+        batch.emplace(servers, questions, deadline, max_questions_in_flight);
     } catch (...) {
-        return failure(DnsStatus::server_failure, "internal error");
+        return fail_the_rest();
+    }
+    for (;;) {
+        std::optional<Batch::Done> done;
+        try {
+            done = batch->next();
+        } catch (...) {
+            return fail_the_rest();
+        }
+        if (!done) return;
+        sink(done->index, std::move(done->answer));
     }
 }
 

@@ -44,13 +44,21 @@ public:
     static std::variant<std::unique_ptr<LdnsResolver>, std::string> create(const LdnsOptions& options);
     ~LdnsResolver() override;
 
-    // Thread-safe: every call uses its own socket and packet objects.
+    // Thread-safe: every call uses its own sockets, buffers and packet objects.
     // SERVFAIL, REFUSED, other rcodes and malformed replies -> server_failure
     // (when no other server does better); silence from every server through
     // all rounds (each attempt waiting query_timeout), or a deadline that comes
     // while a server is still to be asked -> timeout. A truncated UDP reply is
     // asked again over TCP within the same attempt's wait.
+    // The one-question case of resolve_each().
     Answer resolve(const Question& question, Deadline deadline) override;
+
+    // All questions in the air at once, each asked exactly as resolve() asks
+    // it, over one poll() of all their sockets; sink(i, answer) as each answer
+    // is known. At most max_questions_in_flight are in the air (a socket
+    // each); the rest wait in order and take off as answers come in.
+    static constexpr std::size_t max_questions_in_flight = 32;
+    void resolve_each(std::span<const Question> questions, Deadline deadline, const AnswerSink& sink) override;
 
     // As used: the servers, timeout and retries filled in from resolv.conf or the defaults.
     const LdnsOptions& options() const;

@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -396,6 +398,324 @@ TEST(LdnsResolver, AsksAServerOnIpv6Loopback) {
     EXPECT_EQ(answer.status, DnsStatus::ok) << answer.detail;
     EXPECT_EQ(address_texts(answer), (std::vector<std::string>{"2001:db8::1"}));
     EXPECT_EQ(answer.detail, "answer from [::1]:" + std::to_string(server->port()));
+}
+
+// ---- batches: resolve_each() ----------------------------------------------------------
+
+// What the sink of one resolve_each() saw.
+struct Batch {
+    std::vector<std::size_t> order;      // question indices, in the order of the sink's calls
+    std::vector<Answer> answers;         // by question index
+    std::vector<int> calls;              // sink calls by question index: 1 each
+    std::uint64_t queries_at_first = 0;  // what the server had received when the first answer came
+};
+
+// Through the Resolver interface, as check_host() asks.
+Batch ask_batch(Resolver& resolver, const std::vector<Question>& questions, Deadline deadline = no_deadline,
+                const ZoneDnsServer* counted = nullptr) {
+    Batch batch;
+    batch.answers.resize(questions.size());
+    batch.calls.assign(questions.size(), 0);
+    const std::thread::id caller = std::this_thread::get_id();
+    resolver.resolve_each(questions, deadline, [&](std::size_t index, Answer&& answer) {
+        EXPECT_EQ(std::this_thread::get_id(), caller) << "the sink runs on the calling thread";
+        if (batch.order.empty() && counted != nullptr) batch.queries_at_first = counted->queries_received();
+        if (index >= questions.size()) return ADD_FAILURE() << "index " << index << " out of range";
+        batch.order.push_back(index);
+        ++batch.calls[index];
+        batch.answers[index] = std::move(answer);
+    });
+    EXPECT_EQ(batch.calls, std::vector<int>(questions.size(), 1)) << "one answer for each question";
+    return batch;
+}
+
+testdns::Behaviour delayed(int ms) {
+    testdns::Behaviour behaviour{testdns::Behaviour::Mode::delay};
+    behaviour.delay = milliseconds{ms};
+    return behaviour;
+}
+
+// Names t0.example ... with one TXT record each, "v=spf1 ip4:192.0.2.N -all".
+std::string numbered_zone(int count) {
+    std::string text;
+    for (int i = 0; i < count; ++i)
+        text += "t" + std::to_string(i) + ".example TXT \"v=spf1 ip4:192.0.2." + std::to_string(i) + " -all\"\n";
+    return text;
+}
+std::vector<Question> numbered_questions(int count) {
+    std::vector<Question> questions;
+    for (int i = 0; i < count; ++i) questions.push_back({"t" + std::to_string(i) + ".example", RrType::txt});
+    return questions;
+}
+std::vector<std::string> numbered_texts(std::size_t i) { return {"v=spf1 ip4:192.0.2." + std::to_string(i) + " -all"}; }
+
+// The one part of a detail that differs from call to call: the milliseconds waited.
+std::string without_milliseconds(const std::string& detail) {
+    const std::string before = "timeout after ";
+    if (detail.rfind(before, 0) != 0) return detail;
+    const std::size_t end = detail.find(" ms", before.size());
+    return end == std::string::npos ? detail : before + "N" + detail.substr(end);
+}
+
+TEST(LdnsResolverBatch, AsksAllQuestionsAtOnce) {
+    constexpr int count = 8;
+    constexpr int delay_ms = 200;
+    ZoneDnsServer server(zone_of(numbered_zone(count)));
+    for (const Question& question : numbered_questions(count)) server.set_behaviour(question.name, delayed(delay_ms));
+    auto resolver = resolver_for(server);
+    ASSERT_TRUE(resolver);
+    const auto start = std::chrono::steady_clock::now();
+    const Batch batch = ask_batch(*resolver, numbered_questions(count), no_deadline, &server);
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    for (std::size_t i = 0; i < count; ++i) {
+        EXPECT_EQ(batch.answers[i].status, DnsStatus::ok) << batch.answers[i].detail;
+        EXPECT_EQ(batch.answers[i].texts, numbered_texts(i));
+    }
+    // Every query was out before the first reply came back: one after the
+    // other, the server would have seen one.
+    EXPECT_EQ(batch.queries_at_first, std::uint64_t{count});
+    // Asked one by one, the batch cannot take less than count * delay (1.6 s);
+    // at once it takes one delay. Half the serial time leaves room for a busy machine.
+    EXPECT_LT(elapsed, milliseconds{count * delay_ms / 2});
+}
+
+TEST(LdnsResolverBatch, GivesEachAnswerAsSoonAsItIsKnown) {
+    ZoneDnsServer server(zone_of(numbered_zone(3)));
+    server.set_behaviour("t0.example", delayed(400));
+    server.set_behaviour("t2.example", delayed(100));
+    auto resolver = resolver_for(server);
+    ASSERT_TRUE(resolver);
+    const Batch batch = ask_batch(*resolver, numbered_questions(3));
+    EXPECT_EQ(batch.order, (std::vector<std::size_t>{1, 2, 0})) << "the slow name does not hold the others back";
+    for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(batch.answers[i].texts, numbered_texts(i)) << i;
+}
+
+TEST(LdnsResolverBatch, AnswersEachQuestionAsResolveDoes) {
+    std::string big;
+    for (int i = 0; i < 40; ++i)
+        big += "big.example.com TXT \"record " + std::to_string(i) + std::string(239, 'x') + "\"\n";
+    ZoneDnsServer server(zone_of(big + R"(
+        mail.example.com  A      192.0.2.1
+        mail.example.com  AAAA   2001:db8::25
+        example.org       MX     10 smtp.example.org
+        www.example.com   CNAME  mail.example.com
+        broken.example    SERVFAIL
+        silent.example    TIMEOUT
+        refusing.example  A      192.0.2.9
+        late.example      A      192.0.2.10
+    )"));
+    server.set_behaviour("refusing.example", testdns::Behaviour{testdns::Behaviour::Mode::refused});
+    server.set_behaviour("late.example", delayed(100));
+    const std::vector<Question> questions = {
+        {"mail.example.com", RrType::a},                   // ok
+        {"big.example.com", RrType::txt},                  // truncated over UDP, then TCP
+        {"nowhere.example.com", RrType::txt},              // NXDOMAIN
+        {"mail.example.com", RrType::txt},                 // no data
+        {"broken.example", RrType::a},                     // SERVFAIL
+        {"silent.example", RrType::txt},                   // timeout
+        {"example.org", RrType::mx},                       // ok, names
+        {"www.example.com", RrType::a},                    // through the CNAME
+        {"refusing.example", RrType::a},                   // REFUSED
+        {"late.example", RrType::a},                       // ok, late
+        {std::string(64, 'a') + ".example", RrType::txt},  // cannot be sent
+        {"mail.example.com", RrType::aaaa},                // ok
+    };
+    auto resolver = resolver_for(server, milliseconds{300}, 0);
+    ASSERT_TRUE(resolver);
+    std::vector<Answer> one_by_one;
+    for (const Question& question : questions) one_by_one.push_back(resolver->resolve(question, no_deadline));
+    const std::uint64_t serial_queries = server.queries_received();
+    const Batch batch = ask_batch(*resolver, questions);
+    EXPECT_EQ(server.queries_received() - serial_queries, serial_queries) << "the same queries, UDP and TCP";
+    for (std::size_t i = 0; i < questions.size(); ++i) {
+        SCOPED_TRACE(questions[i].name + " " + std::string(to_string(questions[i].type)));
+        const Answer& alone = one_by_one[i];
+        const Answer& together = batch.answers[i];
+        EXPECT_EQ(together.status, alone.status);
+        EXPECT_EQ(together.texts, alone.texts);
+        EXPECT_EQ(address_texts(together), address_texts(alone));
+        EXPECT_EQ(together.names, alone.names);
+        EXPECT_EQ(together.ttl, alone.ttl);
+        EXPECT_EQ(without_milliseconds(together.detail), without_milliseconds(alone.detail));
+    }
+    // Not all alike: the rows cover what they say.
+    EXPECT_EQ(batch.answers[1].texts.size(), 40U);
+    EXPECT_EQ(batch.answers[2].status, DnsStatus::nxdomain);
+    EXPECT_EQ(batch.answers[3].status, DnsStatus::no_data);
+    EXPECT_EQ(batch.answers[4].status, DnsStatus::server_failure);
+    EXPECT_EQ(batch.answers[5].status, DnsStatus::timeout);
+    EXPECT_EQ(batch.answers[8].detail, "REFUSED from " + where(server));
+    EXPECT_EQ(batch.answers[10].status, DnsStatus::server_failure);
+}
+
+TEST(LdnsResolverBatch, DropsForgedRepliesToOneQuestionAndAnswersTheOthers) {
+    ZoneDnsServer server(zone_of(numbered_zone(4)));
+    server.set_behaviour("t1.example", testdns::Behaviour{testdns::Behaviour::Mode::wrong_id});
+    server.set_behaviour("t2.example", testdns::Behaviour{testdns::Behaviour::Mode::other_question});
+    auto resolver = resolver_for(server, milliseconds{300}, 0);
+    ASSERT_TRUE(resolver);
+    const Batch batch = ask_batch(*resolver, numbered_questions(4));
+    for (const std::size_t forged : {1U, 2U}) {
+        EXPECT_EQ(batch.answers[forged].status, DnsStatus::timeout) << batch.answers[forged].detail;
+        EXPECT_TRUE(batch.answers[forged].texts.empty());
+    }
+    for (const std::size_t honest : {0U, 3U}) {
+        EXPECT_EQ(batch.answers[honest].status, DnsStatus::ok) << batch.answers[honest].detail;
+        EXPECT_EQ(batch.answers[honest].texts, numbered_texts(honest));
+    }
+    EXPECT_EQ(batch.order.back() == 1 || batch.order.back() == 2, true) << "the forged ones wait to the end";
+}
+
+TEST(LdnsResolverBatch, AsksTheNextServerForEveryQuestionTheFirstLeavesUnanswered) {
+    constexpr int count = 6;
+    std::string silent_zone;
+    for (const Question& question : numbered_questions(count)) silent_zone += question.name + " TIMEOUT\n";
+    ZoneDnsServer silent(zone_of(silent_zone));
+    ZoneDnsServer working(zone_of(numbered_zone(count)));
+    auto resolver =
+        resolver_for({DnsServer{silent.address(), silent.port()}, DnsServer{working.address(), working.port()}},
+                     milliseconds{200}, 1);
+    ASSERT_TRUE(resolver);
+    const Batch batch = ask_batch(*resolver, numbered_questions(count));
+    for (std::size_t i = 0; i < count; ++i) {
+        EXPECT_EQ(batch.answers[i].status, DnsStatus::ok) << batch.answers[i].detail;
+        EXPECT_EQ(batch.answers[i].detail, "answer from " + where(working));
+    }
+    EXPECT_EQ(silent.queries_received(), std::uint64_t{count}) << "answered by the second: no retry";
+    EXPECT_EQ(working.queries_received(), std::uint64_t{count});
+}
+
+TEST(LdnsResolverBatch, RetriesASilentServerForEveryQuestion) {
+    constexpr int count = 4;
+    std::string silent_zone;
+    for (const Question& question : numbered_questions(count)) silent_zone += question.name + " TIMEOUT\n";
+    ZoneDnsServer silent(zone_of(silent_zone));
+    auto resolver = resolver_for(silent, milliseconds{200}, 1);
+    ASSERT_TRUE(resolver);
+    const Batch batch = ask_batch(*resolver, numbered_questions(count));
+    for (const Answer& answer : batch.answers) {
+        EXPECT_EQ(answer.status, DnsStatus::timeout);
+        EXPECT_EQ(without_milliseconds(answer.detail), "timeout after N ms (no reply from " + where(silent) + ")");
+    }
+    EXPECT_EQ(silent.queries_received(), std::uint64_t{2 * count}) << "the first attempt and one retry each";
+}
+
+TEST(LdnsResolverBatch, TheDeadlineCutsTheWholeBatch) {
+    constexpr int count = 5;
+    std::string silent_zone;
+    for (const Question& question : numbered_questions(count)) silent_zone += question.name + " TIMEOUT\n";
+    ZoneDnsServer silent(zone_of(silent_zone));
+    auto resolver = resolver_for(silent, milliseconds{60000}, 3);
+    ASSERT_TRUE(resolver);
+    const auto start = std::chrono::steady_clock::now();
+    const Batch batch = ask_batch(*resolver, numbered_questions(count), start + milliseconds{300});
+    // Far below one query_timeout of 60 s: the deadline, not the timeout, ended it.
+    EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds{30000});
+    for (const Answer& answer : batch.answers) EXPECT_EQ(answer.status, DnsStatus::timeout) << answer.detail;
+    EXPECT_EQ(silent.queries_received(), std::uint64_t{count}) << "no retry after the deadline";
+}
+
+TEST(LdnsResolverBatch, SendsNothingForABatchPastItsDeadline) {
+    ZoneDnsServer server(zone_of(numbered_zone(3)));
+    auto resolver = resolver_for(server);
+    ASSERT_TRUE(resolver);
+    const Batch batch = ask_batch(*resolver, numbered_questions(3), std::chrono::steady_clock::now() - milliseconds{1});
+    for (const Answer& answer : batch.answers) {
+        EXPECT_EQ(answer.status, DnsStatus::timeout);
+        EXPECT_EQ(answer.detail, "timeout: the deadline passed before the query was sent");
+    }
+    EXPECT_EQ(server.queries_received(), 0U);
+}
+
+TEST(LdnsResolverBatch, AnswersNothingForAnEmptyBatch) {
+    ZoneDnsServer server(zone_of(numbered_zone(1)));
+    auto resolver = resolver_for(server);
+    ASSERT_TRUE(resolver);
+    int calls = 0;
+    resolver->resolve_each({}, no_deadline, [&calls](std::size_t, Answer&&) { ++calls; });
+    EXPECT_EQ(calls, 0);
+    EXPECT_EQ(server.queries_received(), 0U);
+}
+
+TEST(LdnsResolverBatch, KeepsAtMostTheCapInTheAirAndQueuesTheRest) {
+    constexpr std::size_t cap = LdnsResolver::max_questions_in_flight;
+    constexpr int count = static_cast<int>(cap) + 8;
+    ZoneDnsServer server(zone_of(numbered_zone(count)));
+    for (const Question& question : numbered_questions(count)) server.set_behaviour(question.name, delayed(150));
+    auto resolver = resolver_for(server);
+    ASSERT_TRUE(resolver);
+    const Batch batch = ask_batch(*resolver, numbered_questions(count));
+    // The first `cap` go at once and come back together; the rest take off as
+    // slots free up, and come back a delay later. All at once, they would mix.
+    std::vector<std::size_t> last(batch.order.begin() + static_cast<std::ptrdiff_t>(cap), batch.order.end());
+    std::sort(last.begin(), last.end());
+    std::vector<std::size_t> queued;
+    for (std::size_t i = cap; i < static_cast<std::size_t>(count); ++i) queued.push_back(i);
+    EXPECT_EQ(last, queued) << "the questions beyond the cap are answered last";
+    for (std::size_t i = 0; i < static_cast<std::size_t>(count); ++i) {
+        EXPECT_EQ(batch.answers[i].status, DnsStatus::ok) << i << ": " << batch.answers[i].detail;
+        EXPECT_EQ(batch.answers[i].texts, numbered_texts(i));
+    }
+    EXPECT_EQ(server.queries_received(), std::uint64_t{count});
+}
+
+TEST(LdnsResolverBatch, RotatesOnceForEachQuestion) {
+    ZoneDnsServer first(zone_of(numbered_zone(4)));
+    ZoneDnsServer second(zone_of(numbered_zone(4)));
+    LdnsOptions options;
+    options.servers = {DnsServer{first.address(), first.port()}, DnsServer{second.address(), second.port()}};
+    options.rotate = true;
+    auto created = LdnsResolver::create(options);
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<LdnsResolver>>(created));
+    const Batch batch = ask_batch(*std::get<std::unique_ptr<LdnsResolver>>(created), numbered_questions(4));
+    for (const Answer& answer : batch.answers) EXPECT_EQ(answer.status, DnsStatus::ok) << answer.detail;
+    EXPECT_EQ(first.queries_received(), 2U);
+    EXPECT_EQ(second.queries_received(), 2U);
+}
+
+// The TCP repeat of a truncated reply is a state in the same poll() loop: a
+// server that stalls over TCP holds back no other question.
+TEST(LdnsResolverBatch, AStalledTcpRepeatHoldsBackNoOtherQuestion) {
+    ZoneDnsServer server(zone_of(numbered_zone(2)));
+    server.set_behaviour("t0.example", testdns::Behaviour{testdns::Behaviour::Mode::tcp_stall});
+    server.set_behaviour("t1.example", delayed(150));
+    auto resolver = resolver_for(server, milliseconds{1500}, 0);
+    ASSERT_TRUE(resolver);
+    const Batch batch = ask_batch(*resolver, numbered_questions(2));
+    EXPECT_EQ(batch.order, (std::vector<std::size_t>{1, 0}));
+    EXPECT_EQ(batch.answers[0].status, DnsStatus::timeout) << batch.answers[0].detail;
+    EXPECT_EQ(batch.answers[1].status, DnsStatus::ok) << batch.answers[1].detail;
+}
+
+// Not a test: the figure for the README and the commit message. Run with
+//   ldns_resolver_test --gtest_also_run_disabled_tests --gtest_filter='*Figure*'
+TEST(LdnsResolverFigure, DISABLED_TenQuestionsAgainstAServerTenMillisecondsAway) {
+    constexpr int count = 10;
+    constexpr int rounds = 20;
+    ZoneDnsServer server(zone_of(numbered_zone(count)));
+    for (const Question& question : numbered_questions(count)) server.set_behaviour(question.name, delayed(10));
+    auto resolver = resolver_for(server);
+    ASSERT_TRUE(resolver);
+    const std::vector<Question> questions = numbered_questions(count);
+    const auto median_ms = [&](const std::function<void(const Resolver::AnswerSink&)>& ask) {
+        std::vector<double> times;
+        for (int round = 0; round < rounds; ++round) {
+            int ok = 0;
+            const auto start = std::chrono::steady_clock::now();
+            ask([&ok](std::size_t, Answer&& answer) { ok += answer.status == DnsStatus::ok ? 1 : 0; });
+            times.push_back(
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+            EXPECT_EQ(ok, count);
+        }
+        std::sort(times.begin(), times.end());
+        return times[times.size() / 2];
+    };
+    // Resolver::resolve_each, called by name: the base class's one-by-one loop.
+    const double serial =
+        median_ms([&](const auto& sink) { resolver->Resolver::resolve_each(questions, no_deadline, sink); });
+    const double batched = median_ms([&](const auto& sink) { resolver->resolve_each(questions, no_deadline, sink); });
+    std::printf("%d questions, delay:10 each, median of %d: one by one %.1f ms, resolve_each %.1f ms\n", count, rounds,
+                serial, batched);
 }
 
 // ---- configuration --------------------------------------------------------------------
