@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""pyspf_peer.py ZONE: times pyspf (Debian's python3-spf, the reference
+"""pyspf_peer.py ZONE | --cases: times pyspf (Debian's python3-spf, the reference
 implementation the openspf suite was written against) on the same checks as
 bench/spf_bench.cpp, with DNS answered from the same zone file in memory, the
-way the suite's reference driver feeds it. Prints JSON: nanoseconds per check."""
+way the suite's reference driver feeds it. Prints JSON: nanoseconds per check.
+With --cases, prints the cases instead, "NAME IP SENDER HELO" a line, for the
+other peers (bench/libspf2_peer.c) to check the same."""
 import ipaddress
 import json
 import shlex
@@ -17,6 +19,8 @@ CASES = {
     "check_host_fail": ("192.0.2.99", "fail"),
     "check_host_fail_ipv6": ("2001:db8::99", "fail"),
 }
+SENDER = "newsletter@example.com"
+HELO = "mail.example.org"
 
 
 def load_zone(path):
@@ -39,6 +43,10 @@ def load_zone(path):
 
 
 def main():
+    if sys.argv[1] == "--cases":
+        for case, (client, _) in CASES.items():
+            print(case, client, SENDER, HELO)
+        return
     zone = load_zone(sys.argv[1])
 
     def lookup(name, qtype, strict=True, timeout=None, level=0):
@@ -52,7 +60,7 @@ def main():
         rounds = 0
         started = time.perf_counter()
         while True:
-            query = spf.query(i=client, s="newsletter@example.com", h="mail.example.org")
+            query = spf.query(i=client, s=SENDER, h=HELO)
             result = query.check()[0]
             if result != expected:
                 sys.exit("pyspf gave %s for %s, expected %s" % (result, case, expected))
@@ -64,4 +72,5 @@ def main():
     json.dump(results, sys.stdout)
 
 
-main()
+if __name__ == "__main__":
+    main()
