@@ -3,7 +3,10 @@
 // listener, the TCP connections and an eventfd that stops it. Every query goes
 // through Zone::lookup(), so a zone answers over the wire exactly as it does in
 // memory: CNAME links then records in the answer section, AA set, NOERROR /
-// NXDOMAIN / SERVFAIL, and no reply at all for the suite's TIMEOUT. A name with
+// NXDOMAIN / SERVFAIL, and no reply at all for the suite's TIMEOUT. NXDOMAIN
+// and no-data replies carry an SOA in the authority section whose TTL and
+// MINIMUM are the zone's negative TTL (RFC 2308 §3), owned by
+// Zone::enclosing_name() of the name that was not there. A name with
 // a behaviour (set_behaviour) gets the reply of hostile_reply.cpp instead, a
 // delayed datagram or none; delayed datagrams wait in a list that sets the poll
 // timeout, and a stalled TCP connection is read and never answered again. The
@@ -139,9 +142,9 @@ ldns_rr_type rr_type_of(ZoneRecord::Kind kind) {
     return LDNS_RR_TYPE_CNAME;
 }
 
-// Adds one RR to the answer section; false if a name cannot be encoded.
+// Adds one RR to a section (the answer section unless told); false if a name cannot be encoded.
 bool push_answer(ldns_pkt& reply, std::string_view owner, ldns_rr_type type, std::uint32_t ttl,
-                 std::vector<RdfPtr> rdata) {
+                 std::vector<RdfPtr> rdata, ldns_pkt_section section = LDNS_SECTION_ANSWER) {
     RdfPtr owner_rdf = name_rdf(owner);
     if (!owner_rdf || rdata.empty()) return false;
     RrPtr rr(ldns_rr_new(), ldns_rr_free);
@@ -154,9 +157,32 @@ bool push_answer(ldns_pkt& reply, std::string_view owner, ldns_rr_type type, std
         if (!ldns_rr_push_rdf(rr.get(), rdf.get())) return false;
         rdf.release();  // the rr owns it now
     }
-    if (!ldns_pkt_push_rr(&reply, LDNS_SECTION_ANSWER, rr.get())) return false;
+    if (!ldns_pkt_push_rr(&reply, section, rr.get())) return false;
     rr.release();  // the packet owns it now
     return true;
+}
+
+RdfPtr int32_rdf(std::uint32_t value) {
+    const std::uint8_t bytes[4] = {static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),
+                                   static_cast<std::uint8_t>(value >> 8), static_cast<std::uint8_t>(value)};
+    return bytes_rdf(LDNS_RDF_TYPE_INT32, bytes);
+}
+
+// RFC 2308 §3: a negative reply carries the SOA of the zone in the authority
+// section, and a cache keeps the answer for min(its TTL, its MINIMUM). Both are
+// the zone's negative TTL, so the wire path gives the Answer::ttl that
+// ZoneResolver gives. The owner is Zone::enclosing_name() of the name that was
+// not there (a test zone has no apex); the other fields are made up.
+bool push_soa(ldns_pkt& reply, const std::string& owner, std::uint32_t negative_ttl) {
+    const std::string suffix = owner.empty() ? "" : "." + owner;
+    std::vector<RdfPtr> rdata;
+    rdata.push_back(name_rdf("ns" + suffix));                    // MNAME
+    rdata.push_back(name_rdf("hostmaster" + suffix));            // RNAME
+    for (const std::uint32_t field : {1U, 3600U, 600U, 86400U})  // SERIAL, REFRESH, RETRY, EXPIRE
+        rdata.push_back(int32_rdf(field));
+    rdata.push_back(int32_rdf(negative_ttl));  // MINIMUM
+    if (std::any_of(rdata.begin(), rdata.end(), [](const RdfPtr& rdf) { return !rdf; })) return false;
+    return push_answer(reply, owner, LDNS_RR_TYPE_SOA, negative_ttl, std::move(rdata), LDNS_SECTION_AUTHORITY);
 }
 
 ldns_pkt_rcode rcode_of(DnsStatus status) {
@@ -218,8 +244,10 @@ std::size_t udp_limit_of(const ldns_pkt& query) {
 }
 
 // What the zone says, as a reply in wire form; nothing for the suite's TIMEOUT.
+// soa_owner: where a negative reply's SOA goes (push_soa).
 std::optional<std::vector<std::uint8_t>> honest_reply(const ldns_pkt& query, const ldns_rr* question,
-                                                      const ZoneLookup& lookup, bool udp) {
+                                                      const ZoneLookup& lookup, const std::string& soa_owner,
+                                                      bool udp) {
     if (lookup.status == DnsStatus::timeout) return std::nullopt;  // the suite's TIMEOUT: silence
 
     PacketPtr reply = reply_skeleton(query, question, rcode_of(lookup.status));
@@ -234,6 +262,8 @@ std::optional<std::vector<std::uint8_t>> honest_reply(const ldns_pkt& query, con
         for (const ZoneRecord* record : lookup.records)
             complete =
                 complete && push_answer(*reply, lookup.owner, rr_type_of(record->kind), record->ttl, rdata_of(*record));
+        if (lookup.status == DnsStatus::no_data || lookup.status == DnsStatus::nxdomain)
+            complete = complete && push_soa(*reply, soa_owner, lookup.negative_ttl);
     }
     std::optional<std::vector<std::uint8_t>> wire = complete ? to_wire(*reply) : std::nullopt;
     const std::size_t limit = udp ? udp_limit_of(query) : 65535;
@@ -274,14 +304,16 @@ Transmission respond(std::span<const std::uint8_t> message, const Zone& zone, co
     const std::uint16_t type = static_cast<std::uint16_t>(ldns_rr_get_type(question));
     const std::string name = text_of_name(ldns_rr_owner(question));
     const ZoneLookup lookup = zone.lookup(name, static_cast<RrType>(type));
+    const bool negative = lookup.status == DnsStatus::no_data || lookup.status == DnsStatus::nxdomain;
+    const std::string soa_owner = negative ? zone.enclosing_name(lookup.owner) : std::string();
 
     const auto chosen = behaviours.find(lower_case(name));
     const Behaviour behaviour = chosen == behaviours.end() ? Behaviour{} : chosen->second;
     switch (behaviour.mode) {
-        case Behaviour::Mode::normal: return send_now(honest_reply(*query, question, lookup, udp));
+        case Behaviour::Mode::normal: return send_now(honest_reply(*query, question, lookup, soa_owner, udp));
         case Behaviour::Mode::silence: return {};
         case Behaviour::Mode::delay: {
-            Transmission late = send_now(honest_reply(*query, question, lookup, udp));
+            Transmission late = send_now(honest_reply(*query, question, lookup, soa_owner, udp));
             if (udp) late.delay = behaviour.delay;
             return late;
         }

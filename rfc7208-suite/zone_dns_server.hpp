@@ -2,7 +2,10 @@
 // that answers from a spf::Zone (spf/zone.hpp), over UDP and TCP on one port.
 // Used by the suite runner's ldns mode, the LdnsResolver tests and the
 // end-to-end tests. Semantics come from Zone::lookup(): TIMEOUT -> no reply at all,
-// NXDOMAIN/NODATA/SERVFAIL as the zone says, CNAME chains in the answer section.
+// NXDOMAIN/NODATA/SERVFAIL as the zone says, CNAME chains in the answer section;
+// NXDOMAIN and NODATA with an SOA in the authority section (owner
+// Zone::enclosing_name(), TTL and MINIMUM the zone's negative TTL), so that a
+// resolver finds the negative TTL of RFC 2308 there as ZoneResolver gives it.
 // UDP replies larger than the client's EDNS0 size (512 without EDNS0) are sent
 // truncated (TC=1), so clients must retry over TCP. For tests of what a resolver
 // does with a hostile server, set_behaviour() makes it misbehave for one name

@@ -4,6 +4,8 @@
 // I/O side of behaviours: chosen per name, delayed datagrams, stalled TCP.
 #include "rfc7208-suite/zone_dns_server.hpp"
 
+#include "spf/dns_reply.hpp"
+
 #include <ldns/ldns.h>
 
 #include <gtest/gtest.h>
@@ -337,6 +339,73 @@ TEST(ZoneDnsServer, ThrowsWhenItCannotBind) {
     EXPECT_THROW(ZoneDnsServer(Zone{}, "127.0.0.1", first.port()), std::runtime_error);
     EXPECT_THROW(ZoneDnsServer(Zone{}, "localhost"), std::runtime_error);
     EXPECT_THROW(ZoneDnsServer(Zone{}, "192.0.2.1"), std::runtime_error) << "not an address of this machine";
+}
+
+// ---- negative replies: the SOA that gives the negative TTL (RFC 2308) -----------
+
+TEST(ZoneDnsServer, PutsAnSoaWithTheNegativeTtlInNegativeReplies) {
+    ZoneDnsServer server(zone_of(R"(
+        $NEGATIVE-TTL 75
+        example.com      A      192.0.2.1
+        www.example.com  CNAME  gone.example.com
+    )"));
+    struct Row {
+        const char* name;
+        ldns_rr_type type;
+        DnsStatus status;
+        const char* soa_owner;
+    };
+    const Row rows[] = {
+        {"nowhere.example.com", LDNS_RR_TYPE_TXT, DnsStatus::nxdomain, "example.com."},
+        {"example.com", LDNS_RR_TYPE_TXT, DnsStatus::no_data, "com."},
+        {"deep.down.example.com", LDNS_RR_TYPE_A, DnsStatus::nxdomain, "example.com."},
+        {"www.example.com", LDNS_RR_TYPE_A, DnsStatus::nxdomain, "example.com."},  // gone.example.com is not there
+        {"nothing.example.org", LDNS_RR_TYPE_A, DnsStatus::nxdomain, "example.org."},
+    };
+    std::uint16_t id = 0;
+    for (const bool over_tcp : {false, true}) {
+        Client client(server, over_tcp ? SOCK_STREAM : SOCK_DGRAM);
+        for (const Row& row : rows) {
+            SCOPED_TRACE(std::string(row.name) + (over_tcp ? " over TCP" : " over UDP"));
+            const Bytes query = query_wire(row.name, row.type, ++id);
+            std::optional<Bytes> reply;
+            if (over_tcp) {
+                client.send_framed({query});
+                reply = client.receive_framed();
+            } else {
+                client.send(query);
+                reply = client.receive();
+            }
+            ASSERT_TRUE(reply);
+            const PacketPtr packet = parse(*reply);
+            ASSERT_EQ(ldns_pkt_nscount(packet.get()), 1);
+            const ldns_rr* soa = ldns_rr_list_rr(ldns_pkt_authority(packet.get()), 0);
+            EXPECT_EQ(ldns_rr_get_type(soa), LDNS_RR_TYPE_SOA);
+            EXPECT_EQ(ldns_rr_ttl(soa), 75U);
+            ASSERT_EQ(ldns_rr_rd_count(soa), 7U);
+            EXPECT_EQ(ldns_rdf2native_int32(ldns_rr_rdf(soa, 6)), 75U) << "MINIMUM";
+            char* owner = ldns_rdf2str(ldns_rr_owner(soa));
+            EXPECT_STREQ(owner, row.soa_owner);
+            std::free(owner);
+            // What a resolver makes of it: the negative TTL, as ZoneResolver gives it.
+            const Answer answer = answer_from_reply(*reply, {row.name, static_cast<RrType>(row.type)}, "127.0.0.1");
+            EXPECT_EQ(answer.status, row.status);
+            EXPECT_EQ(answer.ttl, 75U);
+        }
+    }
+}
+
+TEST(ZoneDnsServer, PutsNoSoaInAnswersOrFailures) {
+    ZoneDnsServer server(zone_of("example.com A 192.0.2.1\nbroken.example SERVFAIL\n"));
+    Client client(server, SOCK_DGRAM);
+    std::uint16_t id = 0;
+    for (const char* name : {"example.com", "broken.example", "error.example.com"}) {
+        SCOPED_TRACE(name);
+        client.send(query_wire(name, LDNS_RR_TYPE_A, ++id));
+        const auto reply = client.receive();
+        ASSERT_TRUE(reply);
+        EXPECT_EQ(ldns_pkt_nscount(parse(*reply).get()), 0);
+    }
 }
 
 // ---- behaviours (the replies themselves are tested in hostile_reply_test.cpp) ----
