@@ -38,9 +38,12 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string_view option = argv[i];
         const std::string value = argv[i + 1];
-        if (option == "--server") arguments.server = value;
-        else if (option == "--ip") arguments.ip = value;
-        else if (option == "--helo") arguments.helo = value;
+        if (option == "--server")
+            arguments.server = value;
+        else if (option == "--ip")
+            arguments.ip = value;
+        else if (option == "--helo")
+            arguments.helo = value;
         else if (option == "--from") {
             arguments.mail_from = value;
             from_given = true;
@@ -133,13 +136,14 @@ int main(int argc, char** argv) {
         for (const Run& run : runs) times.push_back(run.ms);
         std::sort(times.begin(), times.end());
         const double median = times.size() % 2 == 1 ? times[times.size() / 2]
-                                                     : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
+                                                    : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
         char entry[512];
-        std::snprintf(entry, sizeof entry,
-                      "%s\"%s\":{\"median_ms\":%.2f,\"min_ms\":%.2f,\"queries\":%u,\"helo\":\"%s\",\"mailfrom\":\"%s\"}",
-                      json.size() > 1 ? "," : "", way.name, median, times.front(), runs.back().queries,
-                      std::string(spf::to_string(runs.back().helo)).c_str(),
-                      std::string(spf::to_string(runs.back().mailfrom)).c_str());
+        std::snprintf(
+            entry, sizeof entry,
+            "%s\"%s\":{\"median_ms\":%.2f,\"min_ms\":%.2f,\"queries\":%u,\"helo\":\"%s\",\"mailfrom\":\"%s\"}",
+            json.size() > 1 ? "," : "", way.name, median, times.front(), runs.back().queries,
+            std::string(spf::to_string(runs.back().helo)).c_str(),
+            std::string(spf::to_string(runs.back().mailfrom)).c_str());
         json += entry;
     }
     std::printf("%s}\n", json.c_str());

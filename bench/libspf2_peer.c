@@ -9,10 +9,10 @@
  * second and 100 checks, each with a new request, as a milter makes one per
  * message. Prints JSON: per case the nanoseconds per check and the result. */
 /* spf2/spf.h uses the socket and resolver types without including their headers. */
-#include <sys/types.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <arpa/nameser.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #include <spf2/spf.h>
 
@@ -27,12 +27,12 @@ static double now_ns(void) {
 }
 
 /* One MAIL FROM check; the result, or SPF_RESULT_INVALID if the request was refused. */
-static SPF_result_t check(SPF_server_t *server, const char *ip, const char *sender, const char *helo) {
-    SPF_request_t *request = SPF_request_new(server);
-    SPF_response_t *response = NULL;
+static SPF_result_t check(SPF_server_t* server, const char* ip, const char* sender, const char* helo) {
+    SPF_request_t* request = SPF_request_new(server);
+    SPF_response_t* response = NULL;
     SPF_result_t result = SPF_RESULT_INVALID;
-    const SPF_errcode_t address = strchr(ip, ':') ? SPF_request_set_ipv6_str(request, ip)
-                                                  : SPF_request_set_ipv4_str(request, ip);
+    const SPF_errcode_t address =
+        strchr(ip, ':') ? SPF_request_set_ipv6_str(request, ip) : SPF_request_set_ipv4_str(request, ip);
     if (address == SPF_E_SUCCESS && SPF_request_set_helo_dom(request, helo) == SPF_E_SUCCESS &&
         SPF_request_set_env_from(request, sender) == 0) {
         SPF_request_query_mailfrom(request, &response);
@@ -44,13 +44,13 @@ static SPF_result_t check(SPF_server_t *server, const char *ip, const char *send
 }
 
 int main(void) {
-    SPF_server_t *server = SPF_server_new(SPF_DNS_CACHE, 0);
+    SPF_server_t* server = SPF_server_new(SPF_DNS_CACHE, 0);
     if (!server) {
         fputs("libspf2_peer: SPF_server_new failed\n", stderr);
         return 1;
     }
     char name[128], ip[64], sender[256], helo[256];
-    const char *separator = "{";
+    const char* separator = "{";
     while (scanf("%127s %63s %255s %255s", name, ip, sender, helo) == 4) {
         SPF_result_t result = check(server, ip, sender, helo); /* fills the cache */
         long rounds = 0;

@@ -112,8 +112,8 @@ void cached_check_for(benchmark::State& state, const char* client, spf::Result e
         }
         benchmark::DoNotOptimize(evaluation);
     }
-    state.counters["upstream/check"] = benchmark::Counter(static_cast<double>(cache.stats().misses - misses_warm),
-                                                          benchmark::Counter::kAvgIterations);
+    state.counters["upstream/check"] =
+        benchmark::Counter(static_cast<double>(cache.stats().misses - misses_warm), benchmark::Counter::kAvgIterations);
 }
 
 void cached_check_pass_early(benchmark::State& state) { cached_check_for(state, "74.125.1.1", spf::Result::pass); }
