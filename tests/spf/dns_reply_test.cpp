@@ -689,6 +689,23 @@ TEST(HostileReplies, ThousandsOfRecordsCostLittle) {
     expect_cheap(texts.bytes(), {"example.com", RrType::txt}, DnsStatus::ok, records);
 }
 
+TEST(HostileReplies, ThousandsOfSoasCostLittle) {
+    // A 64 KiB NXDOMAIN of nothing but SOAs of the name, their names pointers.
+    Message reply(nxdomain_rcode);
+    reply.question();
+    std::size_t count = 0;
+    while (reply.size() + 36 <= 65535) {
+        Bytes rdata{0xc0, 0x0c, 0xc0, 0x0c};
+        for (int field = 0; field < 4; ++field) put32(rdata, 1);
+        put32(rdata, static_cast<std::uint32_t>(100000 - count));  // MINIMUM: the last is the smallest
+        reply.record_at(question_pointer, type_soa, rdata, 200000, 2);
+        ++count;
+    }
+    ASSERT_GT(count, 1500U);
+    EXPECT_EQ(txt_answer(reply.bytes()).ttl, 100000 - (count - 1));
+    expect_cheap(reply.bytes(), {"example.com", RrType::txt}, DnsStatus::nxdomain, 0);
+}
+
 TEST(HostileReplies, ThousandsOfCnamesCostLittle) {
     // Thousands of CNAMEs of the question's name: one link is taken, one pass
     // over the section for each link, and the chain ends where nothing follows.
