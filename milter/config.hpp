@@ -51,6 +51,9 @@ struct Config {
     std::vector<spf::DnsServer> dns_servers;  // empty: /etc/resolv.conf
     std::optional<unsigned> dns_timeout_s;    // empty: resolv.conf's timeout:N, or 5 s
     unsigned check_timeout_s = 20;
+    unsigned dns_cache_entries = 20'000;  // 0: no cache (spf/dns_cache.hpp)
+    unsigned dns_cache_max_ttl_s = 86'400;
+    bool dns_prefetch = true;
     std::vector<Network> trusted_networks;
     std::vector<Network> skip_networks;
     std::vector<std::string> skip_sender_domains;  // lower case; ".example.com" = subdomains

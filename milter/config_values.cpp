@@ -85,6 +85,16 @@ Parsed<unsigned> parse_seconds(std::string_view value, unsigned min, unsigned ma
     return seconds;
 }
 
+Parsed<unsigned> parse_count(std::string_view value, unsigned min, unsigned max) {
+    unsigned count = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), count);
+    if (value.empty() || error != std::errc() || end != value.data() + value.size())
+        return ValueError{quoted(value) + " is not a whole number"};
+    if (count < min || count > max)
+        return ValueError{std::to_string(count) + " is outside " + std::to_string(min) + ".." + std::to_string(max)};
+    return count;
+}
+
 Parsed<unsigned> parse_mode(std::string_view value) {
     unsigned mode = 0;
     const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), mode, 8);

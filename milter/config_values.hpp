@@ -39,6 +39,7 @@ std::vector<std::string_view> split_list(std::string_view value);
 
 Parsed<bool> parse_bool(std::string_view value);  // yes/no, true/false, on/off, 1/0
 Parsed<unsigned> parse_seconds(std::string_view value, unsigned min, unsigned max);
+Parsed<unsigned> parse_count(std::string_view value, unsigned min, unsigned max);
 Parsed<unsigned> parse_mode(std::string_view value);  // octal, at most 0777
 Parsed<Action> parse_action(std::string_view value);
 Parsed<RejectStage> parse_reject_stage(std::string_view value);

@@ -39,8 +39,13 @@ void reload_loop(RuntimeHolder& runtimes, const ConfigSource& source, Logger& lo
         log.configure(runtime->config.log_level, runtime->config.syslog_facility);
         for (const std::string& key : outcome.ignored)
             log.warning("reload: a new " + key + " takes effect only after a restart");
+        std::string cache;
+        if (outcome.cache_kept)
+            cache = "; the DNS cache is kept (" + std::to_string(runtime->cache->stats().entries) + " answers)";
+        else if (runtime->cache)
+            cache = "; a new, empty DNS cache (the DNS settings changed)";
         log.info("reloaded " + runtime->config.source + " (generation " + std::to_string(runtime->generation) +
-                 "); connections already open keep the previous configuration");
+                 "); connections already open keep the previous configuration" + cache);
     }
 }
 

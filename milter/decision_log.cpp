@@ -46,6 +46,16 @@ std::string format_decision(const Session& session, const Transaction& transacti
     field(line, "identity", by_helo ? "helo" : "mailfrom");
     evaluation_fields(line, deciding);
     field(line, "ms", std::to_string(checks.elapsed_ms));
+    // The message's DNS, both identities: queries sent, answers from the cache.
+    unsigned queries = 0;
+    unsigned cached = 0;
+    for (const auto* check : {&checks.helo, &checks.mailfrom}) {
+        if (!*check || (check == &checks.mailfrom && checks.mailfrom_is_helo)) continue;
+        queries += (*check)->counters.dns_queries;
+        cached += (*check)->counters.cache_hits;
+    }
+    field(line, "queries", std::to_string(queries));
+    field(line, "cached", std::to_string(cached));
     if (!by_helo && checks.helo && !checks.mailfrom_is_helo)
         field(line, "helo-result", spf::to_string(checks.helo->result));
     if (by_helo && checks.mailfrom && !checks.mailfrom_is_helo)

@@ -37,12 +37,14 @@ int check_config(const Config& config) {
 }
 
 int run_simulation(const Options& options, const Config& config) {
-    auto resolver = make_ldns_resolver(config);
-    if (auto* error = std::get_if<std::string>(&resolver)) {
+    // The daemon's resolver, cache and prefetch included, so that a simulation
+    // asks DNS the way the daemon would.
+    auto runtime = build_runtime(config, make_ldns_resolver);
+    if (auto* error = std::get_if<std::string>(&runtime)) {
         std::cerr << "spf-milter: " << *error << "\n";
         return exit_failure;
     }
-    auto simulation = simulate(config, options.simulate, *std::get<std::shared_ptr<spf::Resolver>>(resolver),
+    auto simulation = simulate(config, options.simulate, *std::get<std::shared_ptr<const Runtime>>(runtime)->resolver,
                                spf::system_clock(), host_name());
     if (auto* error = std::get_if<std::string>(&simulation)) {
         std::cerr << "spf-milter: " << *error << "\n";

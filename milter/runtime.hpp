@@ -8,6 +8,7 @@
 #pragma once
 
 #include "milter/config.hpp"
+#include "spf/dns_cache.hpp"
 #include "spf/resolver.hpp"
 
 #include <atomic>
@@ -21,8 +22,13 @@ namespace milter {
 
 struct Runtime {
     Config config;
-    std::shared_ptr<spf::Resolver> resolver;  // thread-safe (spf/resolver.hpp)
-    unsigned generation = 0;                  // 1 at start, +1 per successful reload
+    std::shared_ptr<spf::Resolver> resolver;  // thread-safe (spf/resolver.hpp): the cache, or upstream
+    std::shared_ptr<spf::DnsCache> cache;     // the same object as resolver; empty without a cache
+    // What the resolver asks, and how (servers, timeouts, cache settings): a
+    // reload whose setup is the same keeps the resolver and its cache. Empty:
+    // not known (a resolver from a test's factory), never kept.
+    std::string dns_setup;
+    unsigned generation = 0;  // 1 at start, +1 per successful reload
 };
 
 // Builds the resolver a configuration asks for.
@@ -31,13 +37,21 @@ using ResolverFactory = std::function<std::variant<std::shared_ptr<spf::Resolver
 // The real one: an spf::LdnsResolver with dns_servers (or /etc/resolv.conf) and dns_timeout.
 std::variant<std::shared_ptr<spf::Resolver>, std::string> make_ldns_resolver(const Config& config);
 
+// The resolver behind the cache is the factory's; the cache (dns_cache_entries
+// > 0) is put in front of it here. With `previous` and the same dns_setup,
+// previous's resolver and cache are kept instead: a reload keeps what was learnt.
 std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(Config config, const ResolverFactory& factory,
-                                                                        unsigned generation = 1);
+                                                                        unsigned generation = 1,
+                                                                        const Runtime* previous = nullptr);
+
+// The cache settings of a configuration.
+spf::CacheOptions cache_options(const Config& config);
 
 struct ReloadOutcome {
     bool reloaded = false;
     std::string error;                 // why not: "FILE:LINE: key 'KEY': MESSAGE"
     std::vector<std::string> ignored;  // keys that changed but need a restart (socket, user, ...)
+    bool cache_kept = false;           // the DNS setup did not change: the cache goes on
 };
 
 class RuntimeHolder {

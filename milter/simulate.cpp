@@ -71,7 +71,8 @@ std::string text_evaluation(std::string_view label, const spf::Evaluation& evalu
     text += "\n    mechanism " + (evaluation.matched_term.empty() ? std::string("-") : shown(evaluation.matched_term));
     text += ", lookups " + std::to_string(evaluation.counters.dns_terms) + ", void lookups " +
             std::to_string(evaluation.counters.void_lookups) + ", DNS queries " +
-            std::to_string(evaluation.counters.dns_queries);
+            std::to_string(evaluation.counters.dns_queries) + ", from the cache " +
+            std::to_string(evaluation.counters.cache_hits);
     if (!evaluation.explanation.empty()) text += "\n    explanation: " + shown(evaluation.explanation);
     return text + "\n";
 }

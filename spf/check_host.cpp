@@ -6,6 +6,7 @@
 
 #include "spf/evaluator.hpp"
 #include "spf/grammar.hpp"
+#include "spf/parsed_record.hpp"
 #include "spf/record_printer.hpp"
 
 #include <algorithm>
@@ -125,13 +126,13 @@ Evaluator::Evaluator(const IpAddress& ip, const std::string& sender, const std::
       budget_(options.limits) {}
 
 void Evaluator::trace(TraceEvent::Kind kind, unsigned depth, std::string text) {
-    if (options_.trace) trace_.push_back(TraceEvent{kind, depth, std::move(text)});
+    if (options_.trace) trace_.push_back(TraceEvent{kind, depth, std::move(text), {}});
 }
 
 void Evaluator::trace_term(std::size_t at, unsigned depth, std::string text) {
     if (options_.trace)
         trace_.insert(trace_.begin() + static_cast<std::ptrdiff_t>(at),
-                      TraceEvent{TraceEvent::Kind::term, depth, std::move(text)});
+                      TraceEvent{TraceEvent::Kind::term, depth, std::move(text), {}});
 }
 
 std::string Evaluator::counters_note(const Counters& before) const {
@@ -144,6 +145,7 @@ std::string Evaluator::counters_note(const Counters& before) const {
 
 Answer Evaluator::lookup(const std::string& name, RrType type, unsigned depth) {
     Answer answer;
+    std::string source;  // for the trace: empty when a query was sent
     if (options_.clock->now() >= options_.deadline) {
         // Our deadline, not a server's: the check must end (budget.hpp), even
         // where the name would not have been asked (a %{p} of "unknown").
@@ -156,8 +158,9 @@ Answer Evaluator::lookup(const std::string& name, RrType type, unsigned depth) {
         answer.status = DnsStatus::nxdomain;
         answer.detail = "not a valid domain name, not queried";
     } else {
-        budget_.note_query();
-        answer = resolver_.resolve(Question{name, type}, options_.deadline);
+        Question question{name, type};
+        answer = resolver_.resolve(question, options_.deadline);
+        account(question, answer, source);
         // A lookup that failed once the deadline had come may have failed for
         // want of time (another server was still to be asked): the time is ours
         // too, so ptr's and exp='s "skip the failure" cannot turn it into a verdict.
@@ -171,8 +174,44 @@ Answer Evaluator::lookup(const std::string& name, RrType type, unsigned depth) {
         for (const auto& n : answer.names) text += " " + (n.empty() ? std::string(".") : n);
         if (!answer.detail.empty() && answer.status != DnsStatus::ok) text += " (" + answer.detail + ")";
         trace(TraceEvent::Kind::query, depth, std::move(text));
+        trace_.back().source = std::move(source);
     }
     return answer;
+}
+
+void Evaluator::account(const Question& question, const Answer& answer, std::string& source) {
+    // What this check sent counts as a query; what it was given counts as a
+    // hit. A question its own prefetch sent counts as a query once it is used.
+    const auto ahead = std::find(prefetched_.begin(), prefetched_.end(), question);
+    const bool was_prefetched = ahead != prefetched_.end();
+    if (was_prefetched) prefetched_.erase(ahead);
+    if (answer.source == AnswerSource::sent) {
+        budget_.note_query();
+        // The prefetched answer (a failure, not kept) was gone before it was needed.
+        if (was_prefetched) budget_.note_prefetch_unused(1);
+    } else if (was_prefetched) {
+        budget_.note_query();
+        source = "prefetched";
+    } else {
+        budget_.note_cache_hit();
+        source = std::string(to_string(answer.source));
+    }
+}
+
+void Evaluator::prefetch(std::vector<Question> questions) {
+    if (!options_.prefetch || questions.empty() || options_.clock->now() >= options_.deadline) return;
+    const std::vector<bool> sent = resolver_.prefetch(questions, options_.deadline);
+    for (std::size_t i = 0; i < sent.size() && i < questions.size(); ++i) {
+        if (!sent[i]) continue;
+        budget_.note_prefetched();
+        prefetched_.push_back(std::move(questions[i]));
+    }
+}
+
+Counters Evaluator::final_counters() const {
+    Counters counters = budget_.counters();
+    counters.prefetch_unused += static_cast<unsigned>(prefetched_.size());
+    return counters;
 }
 
 MacroValues Evaluator::macro_values(const std::string& domain, unsigned depth) {
@@ -198,8 +237,8 @@ std::variant<std::string, Stop> Evaluator::target_name(const ast::MacroString& d
     return truncate_domain(std::move(expansion.text));
 }
 
-std::variant<ast::Record, Outcome> Evaluator::fetch_record(const std::string& domain, unsigned depth) {
-    const Answer answer = lookup(domain, RrType::txt, depth);
+std::variant<FetchedRecord, Outcome> Evaluator::fetch_record(const std::string& domain, unsigned depth) {
+    Answer answer = lookup(domain, RrType::txt, depth);
     switch (answer.status) {
         case DnsStatus::timeout:
             if (budget_.time_exhausted())
@@ -218,20 +257,21 @@ std::variant<ast::Record, Outcome> Evaluator::fetch_record(const std::string& do
         case DnsStatus::ok: break;
     }
     // §4.5: keep the records that begin with "v=spf1"; exactly one must remain.
-    std::vector<const std::string*> records;
-    for (const std::string& text : answer.texts)
-        if (is_spf_record(text)) records.push_back(&text);
-    if (records.empty()) return Outcome{Result::none, "no SPF record at " + domain, {}, {}};
-    if (records.size() > 1)
+    // A cache hands the selection and the parse out with the answer.
+    std::shared_ptr<const ParsedRecord> parsed = answer.parsed;
+    if (!parsed) parsed = std::make_shared<const ParsedRecord>(select_and_parse(answer.texts));
+    if (parsed->spf_records == 0) return Outcome{Result::none, "no SPF record at " + domain, {}, {}};
+    if (parsed->spf_records > 1)
         return Outcome{Result::permerror,
-                       std::to_string(records.size()) + " SPF records at " + domain + " (exactly one is allowed)",
+                       std::to_string(parsed->spf_records) + " SPF records at " + domain + " (exactly one is allowed)",
                        {},
                        {}};
-    trace(TraceEvent::Kind::record, depth, domain + ": " + *records.front());
-    auto parsed = parse_record(*records.front());
-    if (auto* error = std::get_if<ParseError>(&parsed))
+    trace(TraceEvent::Kind::record, depth, domain + ": " + answer.texts[parsed->selected]);
+    if (const auto* error = std::get_if<ParseError>(&parsed->parsed))
         return Outcome{Result::permerror, error->message() + " in the SPF record of " + domain, {}, {}};
-    return std::get<ast::Record>(std::move(parsed));
+    const auto* record = std::get_if<ast::Record>(&parsed->parsed);
+    if (record == nullptr) return Outcome{Result::permerror, "the SPF record of " + domain + " was not parsed", {}, {}};
+    return FetchedRecord{std::move(parsed), record, answer.source == AnswerSource::sent};
 }
 
 Outcome Evaluator::check_host(const std::string& domain, unsigned depth, bool in_include) {
@@ -242,11 +282,16 @@ Outcome Evaluator::check_host(const std::string& domain, unsigned depth, bool in
     } else if (!is_valid_domain(domain)) {
         outcome = {Result::none, "\"" + domain + "\" is not a valid domain name", {}, {}};  // §4.3
     } else {
-        auto record = fetch_record(domain, depth);
-        if (auto* early = std::get_if<Outcome>(&record))
+        auto fetched = fetch_record(domain, depth);
+        if (auto* early = std::get_if<Outcome>(&fetched)) {
             outcome = std::move(*early);
-        else
-            outcome = evaluate_record(std::get<ast::Record>(record), domain, depth, in_include);
+        } else {
+            const FetchedRecord& record = std::get<FetchedRecord>(fetched);
+            // A record that came from the cache had its lookups asked before:
+            // they are most likely kept too, and a warm check sends no hints.
+            if (record.fresh) prefetch(upcoming_questions(*record.record, domain));
+            outcome = evaluate_record(*record.record, domain, depth, in_include);
+        }
     }
     trace(TraceEvent::Kind::result, depth,
           domain + " -> " + std::string(to_string(outcome.result)) + " (" + outcome.reason + ")");
@@ -352,7 +397,7 @@ Evaluation check_host(const IpAddress& ip, const std::string& domain, const std:
     evaluation.reason = std::move(outcome.reason);
     evaluation.matched_term = std::move(outcome.matched_term);
     evaluation.explanation = std::move(outcome.explanation);
-    evaluation.counters = evaluator.counters();
+    evaluation.counters = evaluator.final_counters();
     evaluation.trace = evaluator.take_trace();
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(options.clock->now() - started);
     evaluation.elapsed_ms = static_cast<unsigned>(std::max<std::int64_t>(0, elapsed.count()));
@@ -366,7 +411,7 @@ Evaluation check_identity(const Request& request, Resolver& resolver, const Chec
         Evaluation evaluation;
         evaluation.domain = domain;
         evaluation.reason = "\"" + domain + "\" is not a valid domain name (RFC 7208 section 4.3)";
-        if (options.trace) evaluation.trace.push_back({TraceEvent::Kind::note, 0, evaluation.reason + ": result none"});
+        if (options.trace) evaluation.trace.push_back({TraceEvent::Kind::note, 0, evaluation.reason + ": result none", {}});
         return evaluation;
     }
     return check_host(request.client.unmapped(), domain, sender, request.helo, resolver, options);

@@ -55,7 +55,7 @@ struct CacheStats {
     std::uint64_t misses = 0;     // sent to the resolver behind
     std::uint64_t coalesced = 0;  // waited for a query another caller had sent
     std::uint64_t evictions = 0;  // dropped for room before their TTL ran out
-    std::uint64_t prefetched = 0; // questions sent by prefetch()
+    std::uint64_t prefetched = 0;  // questions sent by prefetch()
     std::uint64_t prefetch_dropped = 0;
     std::uint64_t entries = 0;
     std::uint64_t bytes = 0;
@@ -76,7 +76,7 @@ public:
     void resolve_each(std::span<const Question> questions, Deadline deadline, const AnswerSink& sink) override;
     // Starts the questions that are neither kept nor under way, as one batch on
     // a background thread; resolve() of them then waits for that query.
-    void prefetch(std::span<const Question> questions, Deadline deadline) override;
+    std::vector<bool> prefetch(std::span<const Question> questions, Deadline deadline) override;
 
     CacheStats stats() const;
     const CacheOptions& options() const;

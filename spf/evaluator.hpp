@@ -6,8 +6,10 @@
 #include "spf/budget.hpp"
 #include "spf/check_host.hpp"
 #include "spf/macro.hpp"
+#include "spf/parsed_record.hpp"
 #include "spf/record.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -26,6 +28,14 @@ struct Outcome {
     std::string explanation;
 };
 
+// An SPF record fetched and parsed; `owner` keeps `record` alive (it may be
+// the cache's copy, shared with other checks).
+struct FetchedRecord {
+    std::shared_ptr<const ParsedRecord> owner;
+    const ast::Record* record = nullptr;
+    bool fresh = false;  // its TXT answer was sent for, not found in a cache
+};
+
 class Evaluator {
 public:
     Evaluator(const IpAddress& ip, const std::string& sender, const std::string& helo, Resolver& resolver,
@@ -41,6 +51,8 @@ public:
 
     const Counters& counters() const { return budget_.counters(); }
     std::vector<TraceEvent> take_trace() { return std::move(trace_); }
+    // Counters with the unused prefetches counted: for the end of the check.
+    Counters final_counters() const;
 
     // Shared by the mechanisms: ----------------------------------------------
     Budget& budget() { return budget_; }
@@ -64,14 +76,22 @@ public:
     // "  [DNS terms 3/10, void lookups 1/2]" when a term charged the budget (trace only).
     std::string counters_note(const Counters& before) const;
     bool tracing() const { return options_.trace; }
+    // Resolver::prefetch() of these questions, when options ask for it; the
+    // ones the resolver sent are remembered for the accounting of lookup().
+    void prefetch(std::vector<Question> questions);
 
 private:
-    std::variant<ast::Record, Outcome> fetch_record(const std::string& domain, unsigned depth);
+    std::variant<FetchedRecord, Outcome> fetch_record(const std::string& domain, unsigned depth);
+    // Counts a lookup's answer as a query or a hit (budget.hpp); names its source for the trace.
+    void account(const Question& question, const Answer& answer, std::string& source);
     Outcome evaluate_record(const ast::Record& record, const std::string& domain, unsigned depth, bool in_include);
     Outcome follow_redirect(const ast::Redirect& redirect, const std::string& domain, unsigned depth, bool in_include);
     std::string explain(const ast::Record& record, const std::string& domain, unsigned depth);
     std::string explanation_of(const ast::Record& record, const std::string& domain, unsigned depth);
     MacroValues macro_values(const std::string& domain, unsigned depth);
+    // The lookups the record's DNS terms will make, in term order, within the
+    // terms §4.6.4 still allows (prefetch.cpp).
+    std::vector<Question> upcoming_questions(const ast::Record& record, const std::string& domain);
 
     IpAddress ip_;
     std::string sender_;
@@ -84,6 +104,7 @@ private:
     std::optional<std::vector<std::string>> validated_names_;  // PTR work done once per check
     bool void_ptr_ = false;
     std::vector<TraceEvent> trace_;
+    std::vector<Question> prefetched_;  // sent ahead by prefetch(), not yet looked up
 };
 
 // "Result for a qualifier": + pass, - fail, ~ softfail, ? neutral (§4.6.2).

@@ -95,6 +95,15 @@ public:
                                                std::to_string(limit) + ") at " + term()};
         const RrType type = address_type(evaluator_.ip());
         const unsigned prefix = prefix_for(evaluator_.ip(), mechanism.cidr);
+        // The exchanges' addresses are independent questions: asked together,
+        // read in order (a warm MX answer means warm addresses: no hint).
+        if (mx.source == AnswerSource::sent && mx.names.size() > 1) {
+            std::vector<Question> questions;
+            for (const std::string& exchange : mx.names)
+                if (!exchange.empty() && exchange != "." && is_valid_domain(exchange))
+                    questions.push_back(Question{exchange, type});
+            evaluator_.prefetch(std::move(questions));
+        }
         for (const std::string& exchange : mx.names) {
             if (exchange.empty() || exchange == ".") continue;
             const Answer addresses = evaluator_.lookup(exchange, type, depth_);
@@ -177,6 +186,12 @@ std::vector<std::string> Evaluator::validated_names(unsigned depth) {
     void_ptr_ = is_void(ptr);
     const RrType type = address_type(ip_);
     const unsigned limit = budget_.limits().max_names_per_lookup;
+    if (ptr.source == AnswerSource::sent && ptr.names.size() > 1) {
+        std::vector<Question> questions;
+        for (std::size_t i = 0; i < ptr.names.size() && i < limit; ++i)
+            if (is_valid_domain(ptr.names[i])) questions.push_back(Question{ptr.names[i], type});
+        prefetch(std::move(questions));
+    }
     for (std::size_t i = 0; i < ptr.names.size() && i < limit && !budget_.time_exhausted(); ++i) {
         const Answer addresses = lookup(ptr.names[i], type, depth);
         // §5.5: a name whose address lookup fails is skipped. A spent time budget

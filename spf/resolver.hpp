@@ -40,6 +40,15 @@ struct Question {
 // a cache so that a warm check parses nothing (parsed_record.hpp).
 struct ParsedRecord;
 
+// Where an answer came from, for honest accounting: the query counters count
+// what was sent; traces and logs say which answers came from the cache.
+enum class AnswerSource : std::uint8_t {
+    sent,    // a query was sent for this caller
+    cache,   // a kept answer: nothing was sent
+    shared,  // the answer of a query another caller had sent (single-flight)
+};
+std::string_view to_string(AnswerSource source);  // "sent", "cache", "shared"
+
 struct Answer {
     DnsStatus status = DnsStatus::ok;
     std::vector<std::string> texts;    // TXT: each record's strings joined, no separator
@@ -50,7 +59,7 @@ struct Answer {
     // the SOA in the authority section, 0 when the reply had none.
     std::uint32_t ttl = 0;
     std::string detail;  // for traces and logs: "SERVFAIL from 127.0.0.1:5353"
-    bool from_cache = false;  // answered from a cache: no query was sent for it
+    AnswerSource source = AnswerSource::sent;
     std::shared_ptr<const ParsedRecord> parsed;  // TXT from a cache only; may be empty
     bool empty() const { return texts.empty() && addresses.empty() && names.empty(); }
 };
@@ -75,8 +84,9 @@ public:
     // A hint: these questions will probably be asked soon. A resolver that can
     // (the cache, dns_cache.hpp) starts them in the background and answers the
     // later resolve() from what arrived; the others ignore it. Never changes
-    // what resolve() answers, only when the answer is there.
-    virtual void prefetch(std::span<const Question> /*questions*/, Deadline /*deadline*/) {}
+    // what resolve() answers, only when the answer is there. Returns, for each
+    // question, whether a query was sent for it (empty: none was).
+    virtual std::vector<bool> prefetch(std::span<const Question> /*questions*/, Deadline /*deadline*/) { return {}; }
 };
 
 }  // namespace spf

@@ -42,6 +42,15 @@ std::string_view to_string(DnsStatus status) {
     return "?";
 }
 
+std::string_view to_string(AnswerSource source) {
+    switch (source) {
+        case AnswerSource::sent: return "sent";
+        case AnswerSource::cache: return "cache";
+        case AnswerSource::shared: return "shared";
+    }
+    return "?";
+}
+
 std::string_view to_string(Identity identity) { return identity == Identity::helo ? "helo" : "mailfrom"; }
 
 }  // namespace spf

@@ -20,7 +20,10 @@ std::optional<Result> result_from_string(std::string_view text);
 struct Counters {
     unsigned dns_terms = 0;     // include, a, mx, ptr, exists, redirect (limit 10)
     unsigned void_lookups = 0;  // NXDOMAIN or empty answers (limit 2)
-    unsigned dns_queries = 0;   // every query sent, exp= and record lookups included
+    unsigned dns_queries = 0;   // answers a query was sent for, exp= and record lookups included
+    unsigned cache_hits = 0;    // answers from the cache, or shared with another check's query
+    unsigned prefetched = 0;    // questions sent ahead of need (counted in dns_queries once used)
+    unsigned prefetch_unused = 0;  // of those, never needed: the extra queries prefetch cost
 };
 
 struct TraceEvent {
@@ -36,6 +39,10 @@ struct TraceEvent {
     Kind kind = Kind::note;
     unsigned depth = 0;  // 0 = top level, +1 per include/redirect
     std::string text;
+    // Query events: where the answer came from when no query was sent for it
+    // at that point ("cache", "shared", "prefetched"); empty when it was sent.
+    // Not part of the text, so that a trace reads the same however it was fed.
+    std::string source;
 };
 
 struct Evaluation {

@@ -1,10 +1,12 @@
 // spf/cli/spf_query.cpp: spf-query, SPF evaluation from the command line.
 //   spf-query --ip 192.0.2.1 --sender user@example.com --helo mail.example.com
 //             [--identity mailfrom|helo] [--dns-server HOST[:PORT]]... [--timeout SECONDS]
-//             [--query-timeout SECONDS] [--receiver NAME] [--trace] [--json]
+//             [--query-timeout SECONDS] [--receiver NAME] [--no-cache] [--no-prefetch]
+//             [--trace] [--json]
 // The first word on stdout is the result; the exit status says it too (see usage).
 #include "spf/check_host.hpp"
 #include "spf/cli/trace_format.hpp"
+#include "spf/dns_cache.hpp"
 #include "spf/ldns_resolver.hpp"
 
 #include <charconv>
@@ -20,7 +22,8 @@ using namespace spf;
 constexpr const char* usage_line =
     "usage: spf-query --ip ADDRESS --sender ADDRESS --helo NAME [--identity mailfrom|helo]\n"
     "                 [--dns-server HOST[:PORT]]... [--timeout SECONDS]\n"
-    "                 [--query-timeout SECONDS] [--receiver NAME] [--trace] [--json]\n";
+    "                 [--query-timeout SECONDS] [--receiver NAME] [--no-cache]\n"
+    "                 [--no-prefetch] [--trace] [--json]\n";
 
 constexpr const char* help_text =
     "Evaluates the SPF policy (RFC 7208) of a sender for a client address.\n"
@@ -38,6 +41,8 @@ constexpr const char* help_text =
     "                        options timeout:N of /etc/resolv.conf when its servers are\n"
     "                        used, else 5)\n"
     "  --receiver NAME       this host's name, for %{r} in explanations (default unknown)\n"
+    "  --no-cache            ask every question, even one asked before in this check\n"
+    "  --no-prefetch         ask each lookup only when its term is reached\n"
     "  --trace               show every term, DNS query and answer, and the counters\n"
     "  --json                print the evaluation as one JSON object\n"
     "\n"
@@ -53,6 +58,8 @@ struct Arguments {
     std::string receiver = "unknown";
     bool trace = false;
     bool json = false;
+    bool cache = true;
+    bool prefetch = true;
 };
 
 int usage_error(const std::string& message) {
@@ -87,6 +94,14 @@ std::optional<int> parse(int argc, char** argv, Arguments& arguments) {
         }
         if (option == "--json") {
             arguments.json = true;
+            continue;
+        }
+        if (option == "--no-cache") {
+            arguments.cache = false;
+            continue;
+        }
+        if (option == "--no-prefetch") {
+            arguments.prefetch = false;
             continue;
         }
         if (i + 1 >= argc) return usage_error("option " + option + " needs a value");
@@ -148,10 +163,18 @@ int main(int argc, char** argv) {
         std::cerr << "spf-query: " << *error << "\n";
         return 69;
     }
-    auto& resolver = *std::get<std::unique_ptr<LdnsResolver>>(created);
+    // The daemon's stack: a cache in front, for single-flight and prefetch
+    // within the check (the same name asked twice is asked once).
+    std::shared_ptr<Resolver> upstream = std::move(std::get<std::unique_ptr<LdnsResolver>>(created));
+    CacheOptions cache_options;
+    cache_options.prefetch_threads = arguments.prefetch ? cache_options.prefetch_threads : 0;
+    std::optional<DnsCache> cache;
+    if (arguments.cache) cache.emplace(upstream, system_clock(), cache_options);
+    Resolver& resolver = cache ? static_cast<Resolver&>(*cache) : *upstream;
 
     CheckOptions options;
     options.trace = arguments.trace;
+    options.prefetch = arguments.prefetch;
     options.receiver = arguments.receiver;
     options.deadline = std::chrono::steady_clock::now() + budget;
     Request request;

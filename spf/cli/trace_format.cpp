@@ -19,7 +19,7 @@ std::string counters_text(const Evaluation& evaluation, const Limits& limits) {
     return std::to_string(counters.dns_terms) + " DNS-querying terms (limit " + std::to_string(limits.max_dns_terms) +
            "), " + std::to_string(counters.void_lookups) + " void lookups (limit " +
            std::to_string(limits.max_void_lookups) + "), " + std::to_string(counters.dns_queries) + " queries, " +
-           std::to_string(evaluation.elapsed_ms) + " ms";
+           std::to_string(counters.cache_hits) + " from the cache, " + std::to_string(evaluation.elapsed_ms) + " ms";
 }
 
 }  // namespace
@@ -46,6 +46,7 @@ std::string format_trace(const Evaluation& evaluation) {
             default: break;
         }
         text += event.text;
+        if (!event.source.empty()) text += "  [" + event.source + "]";
         text += '\n';
     }
     return text;
@@ -83,6 +84,9 @@ std::string format_json(const Evaluation& evaluation) {
     json += ",\"dns_terms\":" + std::to_string(evaluation.counters.dns_terms);
     json += ",\"void_lookups\":" + std::to_string(evaluation.counters.void_lookups);
     json += ",\"dns_queries\":" + std::to_string(evaluation.counters.dns_queries);
+    json += ",\"cache_hits\":" + std::to_string(evaluation.counters.cache_hits);
+    json += ",\"prefetched\":" + std::to_string(evaluation.counters.prefetched);
+    json += ",\"prefetch_unused\":" + std::to_string(evaluation.counters.prefetch_unused);
     json += ",\"elapsed_ms\":" + std::to_string(evaluation.elapsed_ms);
     if (!evaluation.trace.empty()) {
         json += ",\"trace\":[";
@@ -90,7 +94,9 @@ std::string format_json(const Evaluation& evaluation) {
             const TraceEvent& event = evaluation.trace[i];
             if (i != 0) json += ',';
             json += "{\"depth\":" + std::to_string(event.depth) + ",\"kind\":" + json_string(kind_name(event.kind)) +
-                    ",\"text\":" + json_string(event.text) + "}";
+                    ",\"text\":" + json_string(event.text);
+            if (!event.source.empty()) json += ",\"source\":" + json_string(event.source);
+            json += "}";
         }
         json += "]";
     }

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+
 #include <mutex>
 
 namespace {
@@ -422,7 +424,8 @@ private:
 TEST(Deadline, IsOneForBothChecksOfATransaction) {
     ManualClock clock;
     SlowHeloResolver resolver(spf::ZoneResolver::from_text(world), clock);
-    const Config config = config_from("check_timeout = 20");
+    // One after the other, so that the HELO check's time is gone for MAIL FROM.
+    const Config config = config_from("check_timeout = 20\ndns_prefetch = no");
     const Decision d = milter::decide(config, session("192.0.2.10", "mail.pass.example"),
                                       transaction("<alice@pass.example>"), resolver, clock);
     ASSERT_FALSE(resolver.deadlines.empty());
@@ -433,6 +436,61 @@ TEST(Deadline, IsOneForBothChecksOfATransaction) {
     EXPECT_EQ(d.checks.mailfrom->result, Result::temperror);
     EXPECT_EQ(d.checks.elapsed_ms, 25000U);
     EXPECT_EQ(d.verdict.action, Action::tempfail);
+}
+
+// Holds the HELO name's lookup until the MAIL FROM domain's has arrived: only
+// checks that run at the same time get through without waiting out the grace.
+class RendezvousResolver final : public spf::Resolver {
+public:
+    explicit RendezvousResolver(spf::ZoneResolver zone) : zone_(std::move(zone)) {}
+    spf::Answer resolve(const spf::Question& question, spf::Deadline deadline) override {
+        std::unique_lock lock(mutex_);
+        deadlines.push_back(deadline);
+        if (question.name == "pass.example") {
+            mailfrom_asked_ = true;
+            arrived_.notify_all();
+        }
+        if (question.name == "mail.pass.example")
+            met = arrived_.wait_for(lock, std::chrono::seconds(5), [this] { return mailfrom_asked_; });
+        lock.unlock();
+        return zone_.resolve(question, deadline);
+    }
+    std::mutex mutex_;
+    std::vector<spf::Deadline> deadlines;
+    bool met = false;
+
+private:
+    spf::ZoneResolver zone_;
+    std::condition_variable arrived_;
+    bool mailfrom_asked_ = false;
+};
+
+TEST(Concurrency, ChecksHeloAndMailFromAtTheSameTimeWithPrefetch) {
+    ManualClock clock;
+    RendezvousResolver resolver(spf::ZoneResolver::from_text(world));
+    const Config config = config_from("check_timeout = 20");
+    const Decision d = milter::decide(config, session("192.0.2.10", "mail.pass.example"),
+                                      transaction("<alice@pass.example>"), resolver, clock);
+    EXPECT_TRUE(resolver.met) << "the HELO lookup waited 5 s for the MAIL FROM lookup: the checks ran one by one";
+    ASSERT_TRUE(d.checks.helo && d.checks.mailfrom);
+    EXPECT_EQ(d.checks.mailfrom->result, Result::pass);
+    EXPECT_EQ(d.checks.helo->result, Result::pass);
+    for (const spf::Deadline& deadline : resolver.deadlines)
+        EXPECT_EQ(deadline, clock.start() + std::chrono::seconds(20)) << "one deadline for both";
+}
+
+TEST(Concurrency, HeloFailThatEndsTheTransactionStillHidesTheMailFromResult) {
+    // Checked at the same time, MAIL FROM is not reported when the HELO fail
+    // is rejected at MAIL FROM: the same Checks as one after the other.
+    const Config parallel = config_from("helo_fail_action = reject");
+    const Config serial = config_from("helo_fail_action = reject\ndns_prefetch = no");
+    const Decision a = decide(parallel, "mail.fail.example", "<a@pass.example>");
+    const Decision b = decide(serial, "mail.fail.example", "<a@pass.example>");
+    ASSERT_TRUE(a.checks.helo && b.checks.helo);
+    EXPECT_EQ(a.checks.helo->result, Result::fail);
+    EXPECT_FALSE(a.checks.mailfrom);
+    EXPECT_EQ(a.checks.mailfrom.has_value(), b.checks.mailfrom.has_value());
+    EXPECT_EQ(a.verdict.action, b.verdict.action);
 }
 
 }  // namespace

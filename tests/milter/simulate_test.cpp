@@ -50,7 +50,7 @@ TEST(Simulate, PrintsTheResultsTheReplyAndItsStage) {
                   "    sender postmaster@mail.example.com, domain mail.example.com\n"
                   "    mechanism -all, lookups 1, void lookups 0, DNS queries " +
                   std::to_string(s.decision.checks.helo->counters.dns_queries) +
-                  "\n"
+                  ", from the cache 0\n"
                   "    explanation: SPF fail: 198.51.100.7 is not allowed to send mail for mail.example.com\n"
                   "mailfrom identity: fail (" +
                   s.decision.checks.mailfrom->reason +
@@ -58,7 +58,7 @@ TEST(Simulate, PrintsTheResultsTheReplyAndItsStage) {
                   "    sender alice@example.com, domain example.com\n"
                   "    mechanism -all, lookups 0, void lookups 0, DNS queries " +
                   std::to_string(s.decision.checks.mailfrom->counters.dns_queries) +
-                  "\n"
+                  ", from the cache 0\n"
                   "    explanation: SPF fail: 198.51.100.7 is not allowed to send mail for example.com\n"
                   "action: reject at MAIL FROM\n"
                   "reply at MAIL FROM: 550 5.7.23 SPF fail: 198.51.100.7 is not allowed to send mail for example.com\n"
