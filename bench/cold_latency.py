@@ -6,7 +6,8 @@ times each, with nothing cached at the start of a run:
   - ours: bench/cold_check (HELO and MAIL FROM at the same time) through a
     DnsCache with prefetch, through one without prefetch, and with no cache;
   - spf-milter --simulate, the whole process (start-up included), pointed at
-    the server by dns_servers in a configuration file;
+    the server by dns_servers in a configuration file, with dns_prefetch on
+    (the default) and off;
   - pyspf (python3-spf over pydns) pointed at the server, HELO and then MAIL
     FROM, as pyspf-milter does them;
 and prints the medians beside the floor: the case's dependent levels x RTT_MS."""
@@ -59,9 +60,12 @@ def main():
     DNS.defaults["server"] = ["127.0.0.1"]
     DNS.defaults["port"] = port
     cases = floors(load_zone(os.path.join(HERE, "cold.zone")))
-    with tempfile.NamedTemporaryFile("w", suffix=".conf") as config:
+    with tempfile.NamedTemporaryFile("w", suffix=".conf") as config, \
+            tempfile.NamedTemporaryFile("w", suffix=".conf") as no_prefetch:
         config.write("dns_servers = 127.0.0.1:%d\n" % port)
         config.flush()
+        no_prefetch.write("dns_servers = 127.0.0.1:%d\ndns_prefetch = no\n" % port)
+        no_prefetch.flush()
         rows, mismatches = [], []
         for name, case in cases.items():
             floor = case["levels"] * rtt
@@ -70,14 +74,16 @@ def main():
                  "--helo", case["helo"], "--from", case["mail_from"], "--runs", str(runs)],
                 check=True, capture_output=True, text=True, timeout=600).stdout)
             milter = simulate_runs(build, config.name, case, runs)
+            milter_no_prefetch = simulate_runs(build, no_prefetch.name, case, runs)
             pyspf = pyspf_runs(case, runs)
             expected = (case["helo_result"], case["mailfrom_result"])
             for who, results in [(way, (value["helo"], value["mailfrom"])) for way, value in ours.items()] + [
-                    ("spf-milter --simulate", milter[2:]), ("pyspf", pyspf[1:])]:
+                    ("spf-milter --simulate", milter[2:]), ("spf-milter --simulate, dns_prefetch = no",
+                                                            milter_no_prefetch[2:]), ("pyspf", pyspf[1:])]:
                 if tuple(results) != expected:
                     mismatches.append("%s: %s gave helo %s, mailfrom %s; expected %s, %s"
                                       % ((name, who) + tuple(results) + expected))
-            rows.append((name, case["levels"], floor, ours, milter[:2], pyspf[0]))
+            rows.append((name, case["levels"], floor, ours, milter[:2] + milter_no_prefetch[:2], pyspf[0]))
 
     print("cold check, HELO + MAIL FROM, %g ms per DNS reply, median of %d runs, nothing cached at the start"
           % (rtt, runs))
@@ -92,11 +98,12 @@ def main():
     print("  target: ours <= 1.2x the floor")
     print()
     print("spf-milter --simulate: the whole process (start-up, configuration, checks, output), and the")
-    print("checks' own time as it reports it (elapsed_ms, whole milliseconds)")
-    print("%-16s %9s %18s %18s" % ("case", "floor ms", "process ms (/floor)", "checks ms (/floor)"))
-    for name, levels, floor, _, (process, inside), _ in rows:
-        print("%-16s %9.1f %10.1f (%4.2fx) %10.1f (%4.2fx)" % (name, floor, process, process / floor, inside,
-                                                              inside / floor))
+    print("checks' own time as it reports it (elapsed_ms, whole milliseconds); then with dns_prefetch = no")
+    print("%-16s %9s %20s %19s %11s %10s" % ("case", "floor ms", "process ms (/floor)", "checks ms (/floor)",
+                                           "no-prefetch", "checks ms"))
+    for name, levels, floor, _, (process, inside, process_np, inside_np), _ in rows:
+        print("%-16s %9.1f %11.1f (%4.2fx) %10.1f (%4.2fx) %11.1f %10.1f" % (
+            name, floor, process, process / floor, inside, inside / floor, process_np, inside_np))
     for line in mismatches:
         print("MISMATCH " + line)
     return 1 if mismatches else 0
