@@ -127,3 +127,61 @@ TEST_F(Reload, NamesChangesThatNeedARestart) {
 }
 
 }  // namespace
+
+// The DNS cache across reloads, with the real resolver factory (building an
+// LdnsResolver sends nothing): kept when the DNS setup is the same, new when
+// the servers or the cache settings change, absent with dns_cache_entries = 0.
+class CacheAcrossReload : public ::testing::Test {
+protected:
+    void SetUp() override {
+        path_ = std::filesystem::temp_directory_path() / ("spf-milter-cache-" + std::to_string(::getpid()) + ".conf");
+        source_.path = path_.string();
+        source_.path_given = true;
+        write("dns_servers = 127.0.0.1:5353\n");
+        auto built = milter::build_runtime(std::get<milter::Config>(milter::load_config(source_)),
+                                           milter::make_ldns_resolver);
+        holder_ = std::make_unique<RuntimeHolder>(std::get<std::shared_ptr<const Runtime>>(built));
+    }
+    void TearDown() override { std::filesystem::remove(path_); }
+    void write(const std::string& text) { std::ofstream(path_, std::ios::trunc) << text; }
+    milter::ReloadOutcome reload(const std::string& text) {
+        write(text);
+        return holder_->reload(source_, milter::make_ldns_resolver);
+    }
+
+    std::filesystem::path path_;
+    ConfigSource source_;
+    std::unique_ptr<RuntimeHolder> holder_;
+};
+
+TEST_F(CacheAcrossReload, SurvivesAReloadWithTheSameDnsServers) {
+    const auto cache = holder_->current()->cache;
+    ASSERT_NE(cache, nullptr);
+    EXPECT_EQ(holder_->current()->resolver, cache);
+    const auto outcome = reload("dns_servers = 127.0.0.1:5353\nfail_action = tempfail\n");
+    ASSERT_TRUE(outcome.reloaded) << outcome.error;
+    EXPECT_TRUE(outcome.cache_kept);
+    EXPECT_EQ(holder_->current()->cache, cache);
+    EXPECT_EQ(holder_->current()->config.fail_action, milter::Action::tempfail);
+}
+
+TEST_F(CacheAcrossReload, StartsAfreshWhenTheServersOrTheCacheSettingsChange) {
+    const auto first = holder_->current()->cache;
+    auto outcome = reload("dns_servers = 127.0.0.2:5353\n");
+    ASSERT_TRUE(outcome.reloaded) << outcome.error;
+    EXPECT_FALSE(outcome.cache_kept);
+    const auto second = holder_->current()->cache;
+    ASSERT_NE(second, nullptr);
+    EXPECT_NE(second, first);
+    outcome = reload("dns_servers = 127.0.0.2:5353\ndns_cache_max_ttl = 600\n");
+    EXPECT_FALSE(outcome.cache_kept);
+    EXPECT_EQ(holder_->current()->cache->options().max_ttl, std::chrono::seconds(600));
+}
+
+TEST_F(CacheAcrossReload, NoCacheWithZeroEntries) {
+    const auto outcome = reload("dns_servers = 127.0.0.1:5353\ndns_cache_entries = 0\n");
+    ASSERT_TRUE(outcome.reloaded) << outcome.error;
+    EXPECT_EQ(holder_->current()->cache, nullptr);
+    EXPECT_NE(holder_->current()->resolver, nullptr);
+    EXPECT_EQ(dynamic_cast<spf::DnsCache*>(holder_->current()->resolver.get()), nullptr);
+}

@@ -9,14 +9,18 @@
 #include "deadline_support.hpp"
 
 #include "spf/check_host.hpp"
+#include "spf/dns_cache.hpp"
 #include "spf/zone.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <random>
+#include <thread>
 
 namespace {
 
@@ -173,6 +177,119 @@ TEST(CheckHostProperties, NeverTurnASpentTimeBudgetIntoAVerdict) {
     // The worlds asked enough queries to spend the budget at, some of them exp='s.
     EXPECT_GT(spent_runs, 1000U);
     EXPECT_GT(spent_in_exp, 10U);
+}
+
+// Answers from a zone, each question after a short pause of its own (0 to
+// 300 µs, by name), so that prefetched answers arrive in every order.
+class JitteryResolver final : public spf::Resolver {
+public:
+    explicit JitteryResolver(spf::Zone zone) : zone_(std::move(zone)) {}
+    spf::Answer resolve(const spf::Question& question, spf::Deadline deadline) override {
+        const std::size_t pause = std::hash<std::string>{}(question.name) % 301;
+        std::this_thread::sleep_for(std::chrono::microseconds(pause));
+        sent_.fetch_add(1);
+        return zone_.resolve(question, deadline);
+    }
+    unsigned sent() const { return sent_.load(); }
+
+private:
+    spf::ZoneResolver zone_;
+    std::atomic<unsigned> sent_{0};
+};
+
+void add_mx(spf::Zone& zone, const std::string& owner, const std::string& target) {
+    spf::ZoneRecord mx;
+    mx.kind = spf::ZoneRecord::Kind::mx;
+    mx.target = target;
+    zone.add(owner, mx);
+}
+
+void add_ptr(spf::Zone& zone, const std::string& owner, const std::string& target) {
+    spf::ZoneRecord ptr;
+    ptr.kind = spf::ZoneRecord::Kind::ptr;
+    ptr.target = target;
+    zone.add(owner, ptr);
+}
+
+// random_zone(), with more MX names (up to 12: past the limit of 10) and PTR
+// names, so that the parallel address lookups of MX and PTR are exercised.
+spf::Zone wider_zone(std::mt19937& random) {
+    spf::Zone zone = random_zone(random);
+    const auto extra_mx = static_cast<unsigned>(random() % 13);
+    for (unsigned i = 0; i < extra_mx; ++i) add_mx(zone, "c.example", names[random() % std::size(names)]);
+    for (const char* target : {"b.example", "c.example", "slow.example"})
+        if (random() % 2) add_ptr(zone, "1.2.0.192.in-addr.arpa", target);
+    add_ptr(zone, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "d.example");
+    return zone;
+}
+
+void expect_same_evaluation(const spf::Evaluation& serial, const spf::Evaluation& other) {
+    EXPECT_EQ(other.result, serial.result);
+    EXPECT_EQ(other.reason, serial.reason);
+    EXPECT_EQ(other.matched_term, serial.matched_term);
+    EXPECT_EQ(other.explanation, serial.explanation);
+    EXPECT_EQ(other.counters.dns_terms, serial.counters.dns_terms);
+    EXPECT_EQ(other.counters.void_lookups, serial.counters.void_lookups);
+    ASSERT_EQ(other.trace.size(), serial.trace.size());
+    for (std::size_t i = 0; i < serial.trace.size(); ++i) {
+        EXPECT_EQ(other.trace[i].kind, serial.trace[i].kind) << "trace line " << i;
+        EXPECT_EQ(other.trace[i].depth, serial.trace[i].depth) << "trace line " << i;
+        EXPECT_EQ(other.trace[i].text, serial.trace[i].text) << "trace line " << i;
+    }
+}
+
+// The cache and prefetch change when answers arrive, never what evaluation
+// makes of them: every world evaluated serially straight from the zone, through
+// a cache, and through a cache with prefetch gives the same Evaluation (the
+// counters of §4.6.4, the trace line by line), limits and timeouts included.
+TEST(CheckHostProperties, PrefetchedEvaluationIsSerialEvaluation) {
+    std::mt19937 random(20261201);
+    std::map<spf::Result, int> seen;
+    unsigned worlds_prefetching = 0;
+    unsigned serial_queries = 0;
+    unsigned prefetch_queries = 0;
+    for (int world = 0; world < 2000; ++world) {
+        const spf::Zone zone = wider_zone(random);
+        spf::Request request;
+        request.client = *spf::IpAddress::parse(random() % 2 ? "192.0.2.1" : "2001:db8::1");
+        request.mail_from = "user@a.example";
+        request.helo = "mail.a.example";
+        spf::CheckOptions options;
+        options.default_explanation = "%{i} refused for %{d}";
+        options.trace = true;
+
+        spf::ZoneResolver plain(zone);
+        options.prefetch = false;
+        const spf::Evaluation serial = spf::check_identity(request, plain, options);
+        spf::DnsCache cache_only(std::make_shared<spf::ZoneResolver>(zone), spf::system_clock());
+        const spf::Evaluation cached = spf::check_identity(request, cache_only, options);
+
+        auto jittery = std::make_shared<JitteryResolver>(zone);
+        options.prefetch = true;
+        spf::Evaluation prefetched;
+        {
+            spf::DnsCache cache(jittery, spf::system_clock());
+            prefetched = spf::check_identity(request, cache, options);
+        }  // waits for prefetches still under way: all that was sent is counted below
+
+        SCOPED_TRACE("world " + std::to_string(world) + ": " + serial.reason);
+        ++seen[serial.result];
+        expect_same_evaluation(serial, cached);
+        expect_same_evaluation(serial, prefetched);
+        if (prefetched.counters.prefetched > 0) ++worlds_prefetching;
+        // What was sent is counted: the queries used, plus the prefetches never used.
+        EXPECT_EQ(prefetched.counters.dns_queries + prefetched.counters.prefetch_unused, jittery->sent());
+        serial_queries += cached.counters.dns_queries;
+        prefetch_queries += jittery->sent();
+        if (HasFailure()) return;  // one world's diff is enough to read
+    }
+    for (const spf::Result result : {spf::Result::pass, spf::Result::fail, spf::Result::softfail, spf::Result::neutral,
+                                     spf::Result::temperror, spf::Result::permerror})
+        EXPECT_GT(seen[result], 20) << spf::to_string(result);
+    EXPECT_GT(worlds_prefetching, 1000U) << "prefetch must be exercised, not skipped";
+    // The price of prefetch in these worlds: queries a serial evaluation would not have sent.
+    std::printf("serial %u queries, prefetched %u (+%.1f %%)\n", serial_queries, prefetch_queries,
+                100.0 * (prefetch_queries - serial_queries) / std::max(1U, serial_queries));
 }
 
 }  // namespace
