@@ -7,12 +7,15 @@
 // explanation is "DEFAULT", a case lists acceptable results (the first preferred),
 // and an explanation, when given, must match exactly.
 //
-//   rfc7208-suite [--mode zone|ldns|both] [--only NAME] [--verbose] FILE...
+//   rfc7208-suite [--mode zone|ldns|both] [--cache] [--only NAME] [--verbose] FILE...
+// --cache puts a DnsCache with prefetch in front of the mode's resolver, a new
+// empty one for each case, as the daemon evaluates.
 // Ends with the line "N passed, M failed"; exit status 0 only when nothing failed
 // and at least one case ran.
 #include "rfc7208-suite/suite_loader.hpp"
 #include "rfc7208-suite/zone_dns_server.hpp"
 #include "spf/check_host.hpp"
+#include "spf/dns_cache.hpp"
 #include "spf/ldns_resolver.hpp"
 
 #include <algorithm>
@@ -28,12 +31,14 @@ using namespace spf;
 struct Options {
     bool zone_mode = true;
     bool ldns_mode = true;
+    bool cache = false;
     std::string only;
     bool verbose = false;
     std::vector<std::string> files;
 };
 
-constexpr const char* usage = "usage: rfc7208-suite [--mode zone|ldns|both] [--only NAME] [--verbose] FILE...\n";
+constexpr const char* usage =
+    "usage: rfc7208-suite [--mode zone|ldns|both] [--cache] [--only NAME] [--verbose] FILE...\n";
 
 std::optional<Options> parse_arguments(int argc, char** argv) {
     Options options;
@@ -46,6 +51,8 @@ std::optional<Options> parse_arguments(int argc, char** argv) {
             options.ldns_mode = mode != "zone";
         } else if (argument == "--only" && i + 1 < argc) {
             options.only = argv[++i];
+        } else if (argument == "--cache") {
+            options.cache = true;
         } else if (argument == "--verbose" || argument == "-v") {
             options.verbose = true;
         } else if (!argument.empty() && argument[0] == '-') {
@@ -64,8 +71,9 @@ struct Tally {
 };
 
 // Plays one case; prints it when it fails (or always with --verbose).
-bool run_case(const suite::TestCase& test, Resolver& resolver, const char* mode, bool verbose) {
+bool play(const suite::TestCase& test, Resolver& resolver, const char* mode, bool verbose, bool prefetch) {
     CheckOptions options;
+    options.prefetch = prefetch;
     options.default_explanation = "DEFAULT";
     options.trace = verbose;
     options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -97,6 +105,14 @@ bool run_case(const suite::TestCase& test, Resolver& resolver, const char* mode,
     return ok;
 }
 
+bool run_case(const suite::TestCase& test, Resolver& resolver, const char* mode, const Options& options) {
+    if (!options.cache) return play(test, resolver, mode, options.verbose, false);
+    // Not owned: the cache lives for this case only.
+    DnsCache cache(std::shared_ptr<Resolver>(&resolver, [](Resolver*) {}), system_clock());
+    const std::string label = std::string(mode) + "+cache";
+    return play(test, cache, label.c_str(), options.verbose, true);
+}
+
 void run_file(const std::vector<suite::Scenario>& scenarios, const Options& options, Tally& tally,
               testdns::ZoneDnsServer* server, Resolver* ldns) {
     for (const auto& scenario : scenarios) {
@@ -105,10 +121,10 @@ void run_file(const std::vector<suite::Scenario>& scenarios, const Options& opti
         for (const auto& test : scenario.cases) {
             if (!options.only.empty() && test.name != options.only) continue;
             if (options.zone_mode) {
-                (run_case(test, zone_resolver, "zone", options.verbose) ? tally.passed : tally.failed)++;
+                (run_case(test, zone_resolver, "zone", options) ? tally.passed : tally.failed)++;
             }
             if (ldns != nullptr) {
-                (run_case(test, *ldns, "ldns", options.verbose) ? tally.passed : tally.failed)++;
+                (run_case(test, *ldns, "ldns", options) ? tally.passed : tally.failed)++;
             }
         }
     }
