@@ -175,6 +175,18 @@ std::variant<std::vector<std::string>, std::string> cname_chain(std::span<const 
     }
 }
 
+// The smallest TTL of the CNAMEs that make up the chain: an answer reached
+// through them is only as fresh as its least fresh link (RFC 2181 §5.2 keeps
+// each RRset for its own TTL; kept as one answer, it gets the smallest).
+std::uint32_t chain_ttl(const std::vector<Record>& answers, const std::vector<std::string>& chain) {
+    std::uint32_t ttl = std::numeric_limits<std::uint32_t>::max();
+    for (std::size_t i = 0; i + 1 < chain.size(); ++i)
+        for (const Record& record : answers)
+            if (record.type == wire::type_cname && record.klass == wire::class_in && iequals(record.owner, chain[i]))
+                ttl = std::min(ttl, usable_ttl(record.ttl));
+    return ttl;
+}
+
 // RFC 7208 §3.3: the character-strings of one record are joined without separator.
 std::optional<std::string> txt_of(std::span<const std::uint8_t> rdata) {
     if (rdata.empty()) return std::nullopt;  // RFC 1035 §3.3.14: one or more strings
@@ -354,9 +366,10 @@ Answer answer_from_reply(std::span<const std::uint8_t> reply, const Question& qu
         Answer negative =
             nxdomain ? failure(DnsStatus::nxdomain, "NXDOMAIN" + from)
                      : failure(DnsStatus::no_data, "no " + std::string(to_string(question.type)) + " records" + from);
-        negative.ttl = negative_ttl(reply, parsed, chain.back());
+        negative.ttl = std::min(negative_ttl(reply, parsed, chain.back()), chain_ttl(parsed.answers, chain));
         return negative;
     }
+    answer.ttl = std::min(answer.ttl, chain_ttl(parsed.answers, chain));
     answer.detail = "answer" + from;
     return answer;
 }

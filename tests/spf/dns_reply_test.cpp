@@ -492,6 +492,25 @@ TEST(NegativeTtl, TakesTheSmallestOfSeveralSoas) {
               40U);
 }
 
+TEST(Ttl, IsTheSmallestOfTheRecordsAndTheCnamesThatLedToThem) {
+    const Question question{"www.example.com", RrType::txt};
+    const Answer answer = answer_from_reply(Message()
+                                                .question("www.example.com", type_txt)
+                                                .record("www.example.com", type_cname, name_wire("web.example.net"), 60)
+                                                .txt("web.example.net", {"v=spf1 -all"}, 3600)
+                                                .bytes(),
+                                            question, server);
+    EXPECT_EQ(answer.status, DnsStatus::ok);
+    EXPECT_EQ(answer.ttl, 60U);
+    const Answer negative = answer_from_reply(Message(nxdomain_rcode)
+                                                  .question("www.example.com", type_txt)
+                                                  .record("www.example.com", type_cname, name_wire("web.example.net"), 30)
+                                                  .authority("example.net", type_soa, soa_rdata(120), 3600)
+                                                  .bytes(),
+                                              question, server);
+    EXPECT_EQ(negative.ttl, 30U);
+}
+
 TEST(NegativeTtl, IsAboutTheLastNameOfTheCnameChain) {
     const Question question{"www.example.com", RrType::txt};
     // www.example.com -> web.example.net, which does not exist: the SOA is example.net's.
