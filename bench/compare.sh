@@ -16,7 +16,12 @@ build=$(cd "${1:-build}" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-"$build/bench/spf_bench" --benchmark_filter='check' --benchmark_format=json --benchmark_min_time=1 >"$work/ours.json"
+"$build/bench/spf_bench" --benchmark_filter='^(check_host|cached_check)_(pass|fail)' --benchmark_format=json \
+    --benchmark_min_time=1 >"$work/ours.json"
+# Three rounds of the threads: on a shared machine other processes only ever
+# slow a round down, so the best round is the figure.
+"$build/bench/spf_bench" --benchmark_filter='^cached_check_mix_threads' --benchmark_format=json \
+    --benchmark_min_time=1 --benchmark_repetitions=3 >"$work/threads.json"
 /usr/bin/python3 "$here/pyspf_peer.py" "$here/provider.zone" >"$work/pyspf.json"
 
 echo '{}' >"$work/libspf2.json"
@@ -30,7 +35,7 @@ else
         >"$work/libspf2.json" || { echo "libspf2: the peer failed" >&2; echo '{}' >"$work/libspf2.json"; }
 fi
 
-/usr/bin/python3 - "$here" "$work/ours.json" "$work/pyspf.json" "$work/libspf2.json" <<'PY'
+/usr/bin/python3 - "$here" "$work/ours.json" "$work/pyspf.json" "$work/libspf2.json" "$work/threads.json" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[1])
 from pyspf_peer import CASES
@@ -65,12 +70,19 @@ for line in mismatches:
 print("  upstream = cache misses per timed check (queries that would reach a DNS server); targets:")
 print("  pyspf/cache >= 50x, cache/libspf2 <= 1.0")
 print()
-threads = sorted((b for n, b in ours.items() if n.startswith("cached_check_mix_threads")), key=lambda b: b["threads"])
-if threads:
-    print("one shared warm DnsCache, the four checks in turn on every thread (2 cores)")
-    print("%8s %14s %9s %9s" % ("threads", "checks/s", "vs 1", "upstream"))
-    base = threads[0]["items_per_second"]
-    for bench in threads:
-        print("%8d %14.0f %8.2fx %9.2f" % (bench["threads"], bench["items_per_second"],
-                                          bench["items_per_second"] / base, bench.get("upstream/check", 0)))
+best = {}
+for bench in json.load(open(sys.argv[5]))["benchmarks"]:
+    if bench.get("run_type") == "iteration":
+        kept = best.get(bench["threads"])
+        if not kept or bench["items_per_second"] > kept["items_per_second"]:
+            best[bench["threads"]] = bench
+if best:
+    print("one shared warm DnsCache, the four checks in turn on every thread, best of 3 rounds")
+    print("%8s %14s %9s %15s %9s" % ("threads", "checks/s", "vs 1", "CPU us/check", "upstream"))
+    base = best[min(best)]["items_per_second"]
+    for count, bench in sorted(best.items()):
+        print("%8d %14.0f %8.2fx %15.2f %9.2f" % (count, bench["items_per_second"], bench["items_per_second"] / base,
+                                                 bench["cpu_time"] * unit[bench["time_unit"]] / 1e3,
+                                                 bench.get("upstream/check", 0)))
+    print("  checks/s of all threads together (wall time); CPU us/check grows if the threads contend")
 PY
