@@ -214,22 +214,30 @@ Counters Evaluator::final_counters() const {
     return counters;
 }
 
-MacroValues Evaluator::macro_values(const std::string& domain, unsigned depth) {
-    MacroValues values;
-    values.sender = sender_;
-    values.local_part = local_part_;
-    values.sender_domain = sender_domain_;
-    values.domain = domain;
-    values.ip = ip_;
-    values.helo = helo_;
-    values.receiver = options_.receiver;
-    values.timestamp = options_.clock->unix_time();
-    values.validated_name = [this, domain, depth] { return validated_name_for(domain, depth); };
-    return values;
+const MacroValues& Evaluator::macro_values(const std::string& domain, unsigned depth) {
+    // Built once per check; only <domain>, the depth %{p} looks up at, and the
+    // time change between expansions.
+    if (!macro_values_) {
+        MacroValues& values = macro_values_.emplace();
+        values.sender = sender_;
+        values.local_part = local_part_;
+        values.sender_domain = sender_domain_;
+        values.ip = ip_;
+        values.helo = helo_;
+        values.receiver = options_.receiver;
+        values.validated_name = [this] { return validated_name_for(macro_values_->domain, macro_depth_); };
+    }
+    macro_values_->domain = domain;
+    macro_values_->timestamp = options_.clock->unix_time();
+    macro_depth_ = depth;
+    return *macro_values_;
 }
 
 std::variant<std::string, Stop> Evaluator::target_name(const ast::MacroString& domain_spec, const std::string& domain,
                                                        unsigned depth) {
+    // Most domain-specs are plain names ("include:_spf.example.com"): nothing to expand.
+    if (domain_spec.tokens.size() == 1)
+        if (const auto* literal = boost::get<std::string>(&domain_spec.tokens.front())) return truncate_domain(*literal);
     Expansion expansion = expand(domain_spec, macro_values(domain, depth), MacroContext::domain_spec);
     // %{p} looks names up; "unknown" for want of time is not a name (budget.hpp).
     if (auto stop = budget_.time_stop()) return *stop;
@@ -266,7 +274,7 @@ std::variant<FetchedRecord, Outcome> Evaluator::fetch_record(const std::string& 
                        std::to_string(parsed->spf_records) + " SPF records at " + domain + " (exactly one is allowed)",
                        {},
                        {}};
-    trace(TraceEvent::Kind::record, depth, domain + ": " + answer.texts[parsed->selected]);
+    if (options_.trace) trace(TraceEvent::Kind::record, depth, domain + ": " + answer.texts[parsed->selected]);
     if (const auto* error = std::get_if<ParseError>(&parsed->parsed))
         return Outcome{Result::permerror, error->message() + " in the SPF record of " + domain, {}, {}};
     const auto* record = std::get_if<ast::Record>(&parsed->parsed);
@@ -275,7 +283,8 @@ std::variant<FetchedRecord, Outcome> Evaluator::fetch_record(const std::string& 
 }
 
 Outcome Evaluator::check_host(const std::string& domain, unsigned depth, bool in_include) {
-    trace(TraceEvent::Kind::check, depth, "check_host(" + ip_.to_string() + ", " + domain + ", " + sender_ + ")");
+    if (options_.trace)
+        trace(TraceEvent::Kind::check, depth, "check_host(" + ip_.to_string() + ", " + domain + ", " + sender_ + ")");
     Outcome outcome;
     if (depth > max_depth) {
         outcome = {Result::permerror, "include/redirect nesting deeper than " + std::to_string(max_depth), {}, {}};
@@ -293,7 +302,8 @@ Outcome Evaluator::check_host(const std::string& domain, unsigned depth, bool in
             outcome = evaluate_record(*record.record, domain, depth, in_include);
         }
     }
-    trace(TraceEvent::Kind::result, depth,
+    if (options_.trace)
+        trace(TraceEvent::Kind::result, depth,
           domain + " -> " + std::string(to_string(outcome.result)) + " (" + outcome.reason + ")");
     return outcome;
 }
@@ -335,7 +345,7 @@ Outcome Evaluator::follow_redirect(const ast::Redirect& redirect, const std::str
     const std::string text = "redirect=" + to_string(redirect.domain);
     const Counters before = budget_.counters();
     if (auto stop = budget_.charge_term()) return Outcome{stop->result, stop->reason + " at " + text, text, {}};
-    trace(TraceEvent::Kind::term, depth, text + counters_note(before));
+    if (options_.trace) trace(TraceEvent::Kind::term, depth, text + counters_note(before));
     auto target = target_name(redirect.domain, domain, depth);
     if (auto* stop = std::get_if<Stop>(&target)) return Outcome{stop->result, stop->reason + " at " + text, text, {}};
     Outcome outcome = check_host(std::get<std::string>(target), depth + 1, in_include);

@@ -32,23 +32,24 @@ namespace {
 
 using Time = std::chrono::steady_clock::time_point;
 
-struct Key {
-    std::string name;  // lower case, no trailing dot: DNS names compare without regard to case
-    RrType type = RrType::txt;
-    friend bool operator==(const Key&, const Key&) = default;
-};
+// A question as a key: its type in the first octet (every type asked is below
+// 256), then the name in lower case without a trailing dot (DNS names compare
+// without regard to case). Built into a caller's string so that a hit
+// allocates nothing.
+using Key = std::string;
+using KeyHash = std::hash<std::string>;
 
-struct KeyHash {
-    std::size_t operator()(const Key& key) const {
-        return std::hash<std::string>{}(key.name) ^ (static_cast<std::size_t>(key.type) * 0x9e3779b97f4a7c15U);
-    }
-};
-
-Key key_of(const Question& question) {
+void key_into(Key& key, const Question& question) {
     std::string_view name = question.name;
     if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-    Key key{std::string(name), question.type};
-    for (char& c : key.name) c = ascii_lower(c);
+    key.resize(name.size() + 1);
+    key[0] = static_cast<char>(static_cast<std::uint16_t>(question.type) & 0xff);
+    std::transform(name.begin(), name.end(), key.begin() + 1, [](char c) { return ascii_lower(c); });
+}
+
+Key key_of(const Question& question) {
+    Key key;
+    key_into(key, question);
     return key;
 }
 
@@ -117,7 +118,7 @@ struct Shard {
 // What an entry costs: its octets and the bookkeeping around them.
 std::size_t size_of(const Key& key, const Answer& answer) {
     constexpr std::size_t overhead = sizeof(Entry) + 3 * sizeof(void*) + 64;  // list node, index node
-    std::size_t bytes = overhead + 2 * key.name.size() + answer.detail.size();
+    std::size_t bytes = overhead + 2 * key.size() + answer.detail.size();
     for (const std::string& text : answer.texts) bytes += sizeof(std::string) + text.size();
     for (const std::string& name : answer.names) bytes += sizeof(std::string) + name.size();
     bytes += answer.addresses.size() * sizeof(IpAddress);
@@ -271,8 +272,12 @@ struct DnsCache::Impl {
         const auto life = lifetime(answer);
         if (!life) return;
         if (const auto found = shard.index.find(key); found != shard.index.end()) erase(shard, found);
-        Entry entry{key, answer, now + *life, size_of(key, answer), false};
+        Entry entry{key, answer, now + *life, 0, false};
         entry.answer.source = AnswerSource::cache;
+        // "answer from SERVER" says nothing a trace shows for an ok answer; a
+        // hit then copies one string less. Negative answers keep theirs.
+        if (answer.status == DnsStatus::ok) entry.answer.detail.clear();
+        entry.bytes = size_of(key, entry.answer);
         if (entry.bytes > bytes_per_shard) return;  // larger than the shard: never worth keeping
         shard.bytes += entry.bytes;
         shard.probation.push_front(std::move(entry));
@@ -290,7 +295,8 @@ struct DnsCache::Impl {
     // The sender of a query is done with it: keep the answer, wake the waiters.
     // TXT answers get their record parsed once, here, outside any lock.
     void finish(const Key& key, Flight& flight, Answer& answer) {
-        if (key.type == RrType::txt && answer.status == DnsStatus::ok && !answer.parsed) {
+        if (static_cast<RrType>(static_cast<unsigned char>(key.front())) == RrType::txt &&
+            answer.status == DnsStatus::ok && !answer.parsed) {
             try {
                 answer.parsed = std::make_shared<const ParsedRecord>(select_and_parse(answer.texts));
             } catch (const std::exception&) {  // check_host() parses it itself
@@ -372,7 +378,8 @@ DnsCache::~DnsCache() { impl_->pool.reset(); }
 Answer DnsCache::resolve(const Question& question, Deadline deadline) {
     Impl& impl = *impl_;
     try {
-        Key key = key_of(question);
+        thread_local Key key;  // reused: a hit allocates nothing for its key
+        key_into(key, question);
         Answer answer;
         std::shared_ptr<Flight> flight;
         switch (impl.claim(key, answer, flight)) {
@@ -383,7 +390,7 @@ Answer DnsCache::resolve(const Question& question, Deadline deadline) {
             case Impl::Found::mine: break;
         }
         impl.misses.fetch_add(1, std::memory_order_relaxed);
-        Impl::Batch batch{{question}, {std::move(key)}, {std::move(flight)}, {0}};
+        Impl::Batch batch{{question}, {key}, {std::move(flight)}, {0}};
         const AnswerSink sink = [&answer](std::size_t, Answer&& given) { answer = std::move(given); };
         impl.send(batch, deadline, &sink);
         return answer;

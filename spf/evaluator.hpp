@@ -88,7 +88,7 @@ private:
     Outcome follow_redirect(const ast::Redirect& redirect, const std::string& domain, unsigned depth, bool in_include);
     std::string explain(const ast::Record& record, const std::string& domain, unsigned depth);
     std::string explanation_of(const ast::Record& record, const std::string& domain, unsigned depth);
-    MacroValues macro_values(const std::string& domain, unsigned depth);
+    const MacroValues& macro_values(const std::string& domain, unsigned depth);
     // The lookups the record's DNS terms will make, in term order, within the
     // terms §4.6.4 still allows (prefetch.cpp).
     std::vector<Question> upcoming_questions(const ast::Record& record, const std::string& domain);
@@ -105,6 +105,8 @@ private:
     bool void_ptr_ = false;
     std::vector<TraceEvent> trace_;
     std::vector<Question> prefetched_;  // sent ahead by prefetch(), not yet looked up
+    std::optional<MacroValues> macro_values_;  // macro_values(): built on first use
+    unsigned macro_depth_ = 0;
 };
 
 // "Result for a qualifier": + pass, - fail, ~ softfail, ? neutral (§4.6.2).

@@ -32,14 +32,12 @@ std::vector<Question> Evaluator::upcoming_questions(const ast::Record& record, c
     const RrType address = ip_.is_v4() ? RrType::a : RrType::aaaa;
     unsigned terms = budget_.counters().dns_terms;
     const unsigned allowed = budget_.limits().max_dns_terms;
-    std::optional<MacroValues> values;  // built on first use
 
     // The name a domain-spec leads to, if it can be known now.
     const auto target = [&](const std::optional<ast::MacroString>& spec) -> std::optional<std::string> {
         if (!spec) return domain;
         if (uses_validated_name(*spec)) return std::nullopt;
-        if (!values) values = macro_values(domain, 0);
-        Expansion expansion = expand(*spec, *values, MacroContext::domain_spec);
+        Expansion expansion = expand(*spec, macro_values(domain, 0), MacroContext::domain_spec);
         if (!expansion.ok()) return std::nullopt;
         std::string name = truncate_domain(std::move(expansion.text));
         if (!is_valid_domain(name)) return std::nullopt;  // lookup() would not ask it either
