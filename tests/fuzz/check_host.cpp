@@ -9,8 +9,11 @@
 //   - the §4.6.4 counters never pass a limit by more than the one term or void lookup
 //     that stops the check, and only a permerror passes one at all;
 //   - the evaluation terminates with a bounded number of queries, and every query
-//     the resolver saw is counted in Counters::dns_queries.
+//     the resolver saw is counted in Counters::dns_queries;
+//   - through a DnsCache with prefetch, the Evaluation is the same (result, reason,
+//     term, explanation, §4.6.4 counters, trace lines).
 #include "spf/check_host.hpp"
+#include "spf/dns_cache.hpp"
 #include "fuzz_check.hpp"
 #include "spf/zone.hpp"
 
@@ -84,8 +87,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.trace = true;
     options.default_explanation = "%{i} is not allowed to send for %{d} (%{s}, %{h}, %{r}, %{t})";
     options.receiver = "mx.example.net";
-    CountingResolver resolver(std::get<spf::Zone>(std::move(zone)));
+    const spf::Zone& world = std::get<spf::Zone>(zone);
+    CountingResolver resolver(world);
+    options.prefetch = false;
     const spf::Evaluation evaluation = spf::check_identity(request, resolver, options);
+    {
+        spf::DnsCache cache(std::make_shared<spf::ZoneResolver>(world), clock);
+        options.prefetch = true;
+        const spf::Evaluation prefetched = spf::check_identity(request, cache, options);
+        const auto same_trace = [&] {
+            if (prefetched.trace.size() != evaluation.trace.size()) return false;
+            for (std::size_t i = 0; i < evaluation.trace.size(); ++i)
+                if (prefetched.trace[i].text != evaluation.trace[i].text ||
+                    prefetched.trace[i].depth != evaluation.trace[i].depth)
+                    return false;
+            return true;
+        };
+        fuzz::require(prefetched.result == evaluation.result && prefetched.reason == evaluation.reason &&
+                          prefetched.matched_term == evaluation.matched_term &&
+                          prefetched.explanation == evaluation.explanation &&
+                          prefetched.counters.dns_terms == evaluation.counters.dns_terms &&
+                          prefetched.counters.void_lookups == evaluation.counters.void_lookups && same_trace(),
+                      "a cache with prefetch changes nothing but when answers arrive", evaluation.reason,
+                      prefetched.reason);
+    }
 
     const spf::Limits& limits = options.limits;
     const spf::Counters& counters = evaluation.counters;
