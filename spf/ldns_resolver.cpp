@@ -16,13 +16,32 @@
 //     default range, 32768-60999), and cannot learn them from an earlier attempt;
 //   - a datagram is ours only with our ID, QR set and exactly our question
 //     (RFC 5452 §9.1); anything else is dropped and the wait goes on;
-//   - a truncated (TC) reply is asked again over TCP, same server;
+//   - a truncated (TC) reply is asked again over TCP, same server, within the
+//     same attempt's wait;
 //   - a reply becomes an Answer through answer_from_reply(), the one mapping;
 //     a server failure there moves on to the next server;
 //   - an ICMP port-unreachable (ECONNREFUSED on the connected UDP socket) or a
 //     refused TCP connection is a server_failure: nobody serves there, which is
 //     as temporary for SPF as a SERVFAIL (RFC 7208 §2.6.6), and not a timeout;
 //   - nothing but silence until the deadline or the last attempt: timeout.
+//
+// A batch (resolve_each(); resolve() is the batch of one, the same code):
+//   - every question walks the servers as above, on its own, but all are in
+//     the air at once and one poll() watches all their sockets; each answer
+//     goes to the sink as soon as it is known, so a slow name holds back no
+//     other. The TCP repeat is a state of the same loop (connect, send, length,
+//     reply, all non-blocking): a server that stalls over TCP delays only the
+//     question it stalls;
+//   - still a new socket per attempt, never one shared socket for the batch:
+//     sharing would let one query's port serve many IDs and outlive an attempt,
+//     and give up the kernel-chosen port that makes a spoofer's guess hard;
+//   - bounded: at most LdnsResolver::max_questions_in_flight (32) questions are
+//     in the air, one socket each; the rest wait in order and take off as
+//     answers free their slots. A datagram lands in one receive buffer per
+//     batch, 64 KiB and never zeroed (it is read only as far as recv() wrote
+//     it), and at most 64 datagrams are read from one socket per turn, so a
+//     flood of forged ones cannot keep the loop from its timeouts;
+//   - "timeout after N ms" counts from the moment the question took off.
 #include "spf/ldns_resolver.hpp"
 
 #include "spf/dns_name.hpp"
