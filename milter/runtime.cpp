@@ -60,7 +60,8 @@ std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(Config c
         runtime->resolver = previous->resolver;
         runtime->cache = previous->cache;
     } else if (config.dns_cache_entries > 0) {
-        runtime->cache = std::make_shared<spf::DnsCache>(std::move(upstream), spf::system_clock(), cache_options(config));
+        runtime->cache =
+            std::make_shared<spf::DnsCache>(std::move(upstream), spf::system_clock(), cache_options(config));
         runtime->resolver = runtime->cache;
     } else {
         runtime->resolver = std::move(upstream);

@@ -237,7 +237,8 @@ std::variant<std::string, Stop> Evaluator::target_name(const ast::MacroString& d
                                                        unsigned depth) {
     // Most domain-specs are plain names ("include:_spf.example.com"): nothing to expand.
     if (domain_spec.tokens.size() == 1)
-        if (const auto* literal = boost::get<std::string>(&domain_spec.tokens.front())) return truncate_domain(*literal);
+        if (const auto* literal = boost::get<std::string>(&domain_spec.tokens.front()))
+            return truncate_domain(*literal);
     Expansion expansion = expand(domain_spec, macro_values(domain, depth), MacroContext::domain_spec);
     // %{p} looks names up; "unknown" for want of time is not a name (budget.hpp).
     if (auto stop = budget_.time_stop()) return *stop;
@@ -304,7 +305,7 @@ Outcome Evaluator::check_host(const std::string& domain, unsigned depth, bool in
     }
     if (options_.trace)
         trace(TraceEvent::Kind::result, depth,
-          domain + " -> " + std::string(to_string(outcome.result)) + " (" + outcome.reason + ")");
+              domain + " -> " + std::string(to_string(outcome.result)) + " (" + outcome.reason + ")");
     return outcome;
 }
 
@@ -421,7 +422,8 @@ Evaluation check_identity(const Request& request, Resolver& resolver, const Chec
         Evaluation evaluation;
         evaluation.domain = domain;
         evaluation.reason = "\"" + domain + "\" is not a valid domain name (RFC 7208 section 4.3)";
-        if (options.trace) evaluation.trace.push_back({TraceEvent::Kind::note, 0, evaluation.reason + ": result none", {}});
+        if (options.trace)
+            evaluation.trace.push_back({TraceEvent::Kind::note, 0, evaluation.reason + ": result none", {}});
         return evaluation;
     }
     return check_host(request.client.unmapped(), domain, sender, request.helo, resolver, options);

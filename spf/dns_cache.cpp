@@ -85,7 +85,8 @@ public:
         if (deadline == Deadline::max())
             done_signal_.wait(lock, finished);
         else if (!done_signal_.wait_until(lock, deadline, finished))
-            return failure(DnsStatus::timeout, "timeout: the deadline passed while another check's query was under way");
+            return failure(DnsStatus::timeout,
+                           "timeout: the deadline passed while another check's query was under way");
         Answer answer = answer_;
         answer.source = AnswerSource::shared;
         return answer;

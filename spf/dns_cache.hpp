@@ -51,10 +51,10 @@ struct CacheOptions {
 };
 
 struct CacheStats {
-    std::uint64_t hits = 0;       // answered from a kept answer
-    std::uint64_t misses = 0;     // sent to the resolver behind
-    std::uint64_t coalesced = 0;  // waited for a query another caller had sent
-    std::uint64_t evictions = 0;  // dropped for room before their TTL ran out
+    std::uint64_t hits = 0;        // answered from a kept answer
+    std::uint64_t misses = 0;      // sent to the resolver behind
+    std::uint64_t coalesced = 0;   // waited for a query another caller had sent
+    std::uint64_t evictions = 0;   // dropped for room before their TTL ran out
     std::uint64_t prefetched = 0;  // questions sent by prefetch()
     std::uint64_t prefetch_dropped = 0;
     std::uint64_t entries = 0;

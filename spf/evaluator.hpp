@@ -104,7 +104,7 @@ private:
     std::optional<std::vector<std::string>> validated_names_;  // PTR work done once per check
     bool void_ptr_ = false;
     std::vector<TraceEvent> trace_;
-    std::vector<Question> prefetched_;  // sent ahead by prefetch(), not yet looked up
+    std::vector<Question> prefetched_;         // sent ahead by prefetch(), not yet looked up
     std::optional<MacroValues> macro_values_;  // macro_values(): built on first use
     unsigned macro_depth_ = 0;
 };

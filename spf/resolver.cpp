@@ -9,9 +9,8 @@ void Resolver::resolve_each(std::span<const Question> questions, Deadline deadli
 
 std::vector<Answer> Resolver::resolve_all(std::span<const Question> questions, Deadline deadline) {
     std::vector<Answer> answers(questions.size());
-    resolve_each(questions, deadline, [&answers](std::size_t index, Answer&& answer) {
-        answers[index] = std::move(answer);
-    });
+    resolve_each(questions, deadline,
+                 [&answers](std::size_t index, Answer&& answer) { answers[index] = std::move(answer); });
     return answers;
 }
 

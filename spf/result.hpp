@@ -18,11 +18,11 @@ std::optional<Result> result_from_string(std::string_view text);
 
 // What §4.6.4 charged during one evaluation (includes and redirects included).
 struct Counters {
-    unsigned dns_terms = 0;     // include, a, mx, ptr, exists, redirect (limit 10)
-    unsigned void_lookups = 0;  // NXDOMAIN or empty answers (limit 2)
-    unsigned dns_queries = 0;   // answers a query was sent for, exp= and record lookups included
-    unsigned cache_hits = 0;    // answers from the cache, or shared with another check's query
-    unsigned prefetched = 0;    // questions sent ahead of need (counted in dns_queries once used)
+    unsigned dns_terms = 0;        // include, a, mx, ptr, exists, redirect (limit 10)
+    unsigned void_lookups = 0;     // NXDOMAIN or empty answers (limit 2)
+    unsigned dns_queries = 0;      // answers a query was sent for, exp= and record lookups included
+    unsigned cache_hits = 0;       // answers from the cache, or shared with another check's query
+    unsigned prefetched = 0;       // questions sent ahead of need (counted in dns_queries once used)
     unsigned prefetch_unused = 0;  // of those, never needed: the extra queries prefetch cost
 };
 

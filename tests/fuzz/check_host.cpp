@@ -13,8 +13,8 @@
 //   - through a DnsCache with prefetch, the Evaluation is the same (result, reason,
 //     term, explanation, §4.6.4 counters, trace lines).
 #include "spf/check_host.hpp"
-#include "spf/dns_cache.hpp"
 #include "fuzz_check.hpp"
+#include "spf/dns_cache.hpp"
 #include "spf/zone.hpp"
 
 #include <cstddef>

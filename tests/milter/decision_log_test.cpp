@@ -40,7 +40,8 @@ TEST(DecisionLog, TellsTheWholeDecisionOnOneLine) {
     const auto line = milter::format_decision(s, t, decision_with(spf::Result::fail, config_from(""), s, t));
     EXPECT_EQ(line,
               "4BqR5x1Z2Pz: client=192.0.2.10 helo=mail.example.com envelope-from=<alice@example.com> "
-              "identity=mailfrom result=fail mechanism=-all lookups=3 void=1 ms=12 queries=0 cached=0 helo-result=none action=reject "
+              "identity=mailfrom result=fail mechanism=-all lookups=3 void=1 ms=12 queries=0 cached=0 helo-result=none "
+              "action=reject "
               "at=mail reply=\"550 5.7.23 not you\"");
 }
 

@@ -138,8 +138,8 @@ protected:
         source_.path = path_.string();
         source_.path_given = true;
         write("dns_servers = 127.0.0.1:5353\n");
-        auto built = milter::build_runtime(std::get<milter::Config>(milter::load_config(source_)),
-                                           milter::make_ldns_resolver);
+        auto built =
+            milter::build_runtime(std::get<milter::Config>(milter::load_config(source_)), milter::make_ldns_resolver);
         holder_ = std::make_unique<RuntimeHolder>(std::get<std::shared_ptr<const Runtime>>(built));
     }
     void TearDown() override { std::filesystem::remove(path_); }

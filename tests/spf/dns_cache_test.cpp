@@ -306,8 +306,7 @@ TEST(DnsCache, AsksOnceForConcurrentIdenticalQuestions) {
     std::vector<std::thread> threads;
     std::vector<Answer> answers(8);
     for (std::size_t i = 0; i < answers.size(); ++i)
-        threads.emplace_back(
-            [&, i] { answers[i] = f.cache->resolve({"example.com", RrType::txt}, no_deadline); });
+        threads.emplace_back([&, i] { answers[i] = f.cache->resolve({"example.com", RrType::txt}, no_deadline); });
     ASSERT_TRUE(f.upstream->wait_for_queries(1));
     // The others are now waiting on the one query (or about to): give them time to queue.
     std::this_thread::sleep_for(50ms);
@@ -327,8 +326,7 @@ TEST(DnsCache, AWaiterGivesUpAtItsOwnDeadline) {
     f.upstream->close_gate();
     std::thread sender([&] { f.cache->resolve({"example.com", RrType::a}, no_deadline); });
     ASSERT_TRUE(f.upstream->wait_for_queries(1));
-    const Answer waiter =
-        f.cache->resolve({"example.com", RrType::a}, std::chrono::steady_clock::now() + 50ms);
+    const Answer waiter = f.cache->resolve({"example.com", RrType::a}, std::chrono::steady_clock::now() + 50ms);
     EXPECT_EQ(waiter.status, DnsStatus::timeout);
     f.upstream->open_gate();
     sender.join();
@@ -404,7 +402,8 @@ TEST(DnsCache, ServesFiftyThreadsAtOnce) {
         threads.emplace_back([&, t] {
             for (int i = 0; i < 2000; ++i) {
                 const int n = (i * 7 + t) % 200;
-                const Answer answer = f.cache->resolve({"n" + std::to_string(n) + ".example.com", RrType::a}, no_deadline);
+                const Answer answer =
+                    f.cache->resolve({"n" + std::to_string(n) + ".example.com", RrType::a}, no_deadline);
                 if (answer.addresses.size() != 1 ||
                     answer.addresses[0].to_string() != (n % 2 ? "192.0.2.1" : "198.51.100.1"))
                     ++wrong;

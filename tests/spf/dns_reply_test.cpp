@@ -502,12 +502,13 @@ TEST(Ttl, IsTheSmallestOfTheRecordsAndTheCnamesThatLedToThem) {
                                             question, server);
     EXPECT_EQ(answer.status, DnsStatus::ok);
     EXPECT_EQ(answer.ttl, 60U);
-    const Answer negative = answer_from_reply(Message(nxdomain_rcode)
-                                                  .question("www.example.com", type_txt)
-                                                  .record("www.example.com", type_cname, name_wire("web.example.net"), 30)
-                                                  .authority("example.net", type_soa, soa_rdata(120), 3600)
-                                                  .bytes(),
-                                              question, server);
+    const Answer negative =
+        answer_from_reply(Message(nxdomain_rcode)
+                              .question("www.example.com", type_txt)
+                              .record("www.example.com", type_cname, name_wire("web.example.net"), 30)
+                              .authority("example.net", type_soa, soa_rdata(120), 3600)
+                              .bytes(),
+                          question, server);
     EXPECT_EQ(negative.ttl, 30U);
 }
 
