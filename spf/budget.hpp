@@ -50,7 +50,6 @@ public:
 
     void note_query() { ++counters_.dns_queries; }
     void note_cache_hit() { ++counters_.cache_hits; }
-    void note_prefetched() { ++counters_.prefetched; }
     void note_prefetch_unused(unsigned count) { counters_.prefetch_unused += count; }
     const Counters& counters() const { return counters_; }
     const Limits& limits() const { return limits_; }

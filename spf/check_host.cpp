@@ -179,12 +179,11 @@ Answer Evaluator::lookup(const std::string& name, RrType type, unsigned depth) {
     return answer;
 }
 
-void Evaluator::account(const Question& question, const Answer& answer, std::string& source) {
+void Evaluator::account(const Question& question, Answer& answer, std::string& source) {
     // What this check sent counts as a query; what it was given counts as a
     // hit. A question its own prefetch sent counts as a query once it is used.
-    const auto ahead = std::find(prefetched_.begin(), prefetched_.end(), question);
-    const bool was_prefetched = ahead != prefetched_.end();
-    if (was_prefetched) prefetched_.erase(ahead);
+    const bool was_prefetched = prefetcher_ && prefetcher_->take_sent(question);
+    last_lookup_prefetched_ = false;
     if (answer.source == AnswerSource::sent) {
         budget_.note_query();
         // The prefetched answer (a failure, not kept) was gone before it was needed.
@@ -192,25 +191,41 @@ void Evaluator::account(const Question& question, const Answer& answer, std::str
     } else if (was_prefetched) {
         budget_.note_query();
         source = "prefetched";
+        answer.source = AnswerSource::sent;  // sent for this check, only earlier
+        last_lookup_prefetched_ = true;
     } else {
         budget_.note_cache_hit();
         source = std::string(to_string(answer.source));
     }
 }
 
-void Evaluator::prefetch(std::vector<Question> questions) {
-    if (!options_.prefetch || questions.empty() || options_.clock->now() >= options_.deadline) return;
-    const std::vector<bool> sent = resolver_.prefetch(questions, options_.deadline);
-    for (std::size_t i = 0; i < sent.size() && i < questions.size(); ++i) {
-        if (!sent[i]) continue;
-        budget_.note_prefetched();
-        prefetched_.push_back(std::move(questions[i]));
+Prefetcher* Evaluator::prefetcher() {
+    if (!options_.prefetch) return nullptr;
+    if (!prefetcher_) {
+        MacroValues values = macro_values(sender_domain_, 0);  // a copy: the prefetcher's threads use it
+        prefetcher_ = std::make_shared<Prefetcher>(ip_, std::move(values), budget_.limits());
     }
+    return prefetcher_.get();
 }
 
-Counters Evaluator::final_counters() const {
+std::vector<Question> Evaluator::upcoming_questions(const ast::Record& record, const std::string& domain) {
+    Prefetcher* ahead = prefetcher();
+    if (ahead == nullptr) return {};
+    return ahead->upcoming(record, domain, budget_.counters().dns_terms, validated_names_.has_value());
+}
+
+void Evaluator::prefetch(std::vector<Question> questions) {
+    if (questions.empty() || prefetcher() == nullptr || options_.clock->now() >= options_.deadline) return;
+    resolver_.prefetch(questions, options_.deadline, prefetcher_);  // the prefetcher hears what was sent
+}
+
+Counters Evaluator::final_counters() {
     Counters counters = budget_.counters();
-    counters.prefetch_unused += static_cast<unsigned>(prefetched_.size());
+    if (prefetcher_) {
+        const Prefetcher::Tally tally = prefetcher_->close();
+        counters.prefetched = tally.sent;
+        counters.prefetch_unused += tally.unused;
+    }
     return counters;
 }
 
@@ -280,7 +295,7 @@ std::variant<FetchedRecord, Outcome> Evaluator::fetch_record(const std::string& 
         return Outcome{Result::permerror, error->message() + " in the SPF record of " + domain, {}, {}};
     const auto* record = std::get_if<ast::Record>(&parsed->parsed);
     if (record == nullptr) return Outcome{Result::permerror, "the SPF record of " + domain + " was not parsed", {}, {}};
-    return FetchedRecord{std::move(parsed), record, answer.source == AnswerSource::sent};
+    return FetchedRecord{std::move(parsed), record, fresh(answer)};
 }
 
 Outcome Evaluator::check_host(const std::string& domain, unsigned depth, bool in_include) {
@@ -299,7 +314,7 @@ Outcome Evaluator::check_host(const std::string& domain, unsigned depth, bool in
             const FetchedRecord& record = std::get<FetchedRecord>(fetched);
             // A record that came from the cache had its lookups asked before:
             // they are most likely kept too, and a warm check sends no hints.
-            if (record.fresh) prefetch(upcoming_questions(*record.record, domain));
+            if (record.fresh && options_.prefetch) prefetch(upcoming_questions(*record.record, domain));
             outcome = evaluate_record(*record.record, domain, depth, in_include);
         }
     }

@@ -135,13 +135,18 @@ public:
     explicit PrefetchPool(unsigned threads) : idle_(threads) {
         for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
     }
-    ~PrefetchPool() {
+    ~PrefetchPool() { stop(); }
+    // Runs what was submitted, then joins the threads. The pool stays usable
+    // meanwhile: a running job may still reserve (refused), release or submit.
+    void stop() {
         {
             const std::lock_guard lock(mutex_);
+            if (stopping_ && threads_.empty()) return;
             stopping_ = true;
         }
         wake_.notify_all();
         for (std::thread& thread : threads_) thread.join();
+        threads_.clear();
     }
     PrefetchPool(const PrefetchPool&) = delete;
     PrefetchPool& operator=(const PrefetchPool&) = delete;
@@ -260,7 +265,7 @@ struct DnsCache::Impl {
         }
     }
 
-    void erase(Shard& shard, std::unordered_map<Key, std::list<Entry>::iterator, KeyHash>::iterator found) {
+    static void erase(Shard& shard, std::unordered_map<Key, std::list<Entry>::iterator, KeyHash>::iterator found) {
         const auto entry = found->second;
         shard.bytes -= entry->bytes;
         std::list<Entry>& list = entry->kept ? shard.kept : shard.probation;
@@ -332,13 +337,21 @@ struct DnsCache::Impl {
         }
     };
 
-    void send(Batch& batch, Deadline deadline, const AnswerSink* sink) {
+    void send(Batch& batch, Deadline deadline, const AnswerSink* sink,
+              const std::shared_ptr<PrefetchListener>& listener = nullptr) {
         std::vector<bool> answered(batch.questions.size(), false);
+        std::vector<Question> later;  // follow-ups that found no idle thread
         try {
             upstream->resolve_each(batch.questions, deadline, [&](std::size_t i, Answer&& answer) {
                 if (i >= answered.size() || answered[i]) return;
                 answered[i] = true;
                 finish(batch.keys[i], *batch.flights[i], answer);
+                if (listener) {
+                    std::vector<Question> next = listener->arrived(batch.questions[i], answer);
+                    if (!next.empty() && !start_prefetch(next, deadline, listener))
+                        later.insert(later.end(), std::make_move_iterator(next.begin()),
+                                     std::make_move_iterator(next.end()));
+                }
                 if (sink != nullptr) (*sink)(batch.origin[i], std::move(answer));
             });
         } catch (...) {  // nothing throws across the spf/ API: the rest becomes a failure below
@@ -349,6 +362,61 @@ struct DnsCache::Impl {
             finish(batch.keys[i], *batch.flights[i], answer);
             if (sink != nullptr) (*sink)(batch.origin[i], std::move(answer));
         }
+        if (!later.empty() && std::chrono::steady_clock::now() < deadline) {
+            Batch next = claim_batch(later, listener, nullptr);
+            if (!next.questions.empty()) send(next, deadline, nullptr, listener);
+        }
+    }
+
+    // The questions neither kept nor under way, claimed for sending; the
+    // listener hears of each, `sent` (if given) marks them.
+    Batch claim_batch(std::span<const Question> questions, const std::shared_ptr<PrefetchListener>& listener,
+                      std::vector<bool>* sent) {
+        Batch batch;
+        try {
+            batch.reserve(questions.size());
+            for (std::size_t i = 0; i < questions.size(); ++i) {
+                Key key = key_of(questions[i]);
+                Answer answer;
+                std::shared_ptr<Flight> flight;
+                if (claim(key, answer, flight) != Found::mine) continue;  // kept or under way
+                batch.questions.push_back(questions[i]);
+                batch.keys.push_back(std::move(key));
+                batch.flights.push_back(std::move(flight));
+                batch.origin.push_back(i);
+                if (sent != nullptr) (*sent)[i] = true;
+            }
+        } catch (const std::exception&) {  // what was claimed is sent; the rest stays a hint not taken
+        }
+        prefetched.fetch_add(batch.questions.size(), std::memory_order_relaxed);
+        misses.fetch_add(batch.questions.size(), std::memory_order_relaxed);
+        if (listener)
+            for (const Question& question : batch.questions) listener->sent(question);
+        return batch;
+    }
+
+    // A prefetch on an idle thread; false when none is idle (nothing claimed).
+    bool start_prefetch(std::span<const Question> questions, Deadline deadline,
+                        const std::shared_ptr<PrefetchListener>& listener, std::vector<bool>* sent = nullptr) {
+        if (!pool || !pool->reserve()) return false;
+        std::shared_ptr<Batch> batch;
+        try {
+            batch = std::make_shared<Batch>(claim_batch(questions, listener, sent));
+        } catch (const std::exception&) {
+            pool->release();
+            return true;  // nothing claimed: nothing to do
+        }
+        if (batch->questions.empty()) {
+            pool->release();
+            return true;
+        }
+        try {
+            pool->submit([this, batch, deadline, listener] { send(*batch, deadline, nullptr, listener); });
+        } catch (const std::exception&) {
+            pool->release();
+            send(*batch, deadline, nullptr, listener);  // the flights must finish: ask here instead
+        }
+        return true;
     }
 
     enum class Found : std::uint8_t { hit, joined, mine };
@@ -374,7 +442,10 @@ struct DnsCache::Impl {
 DnsCache::DnsCache(std::shared_ptr<Resolver> upstream, const Clock& clock, CacheOptions options)
     : impl_(std::make_unique<Impl>(std::move(upstream), clock, options)) {}
 
-DnsCache::~DnsCache() { impl_->pool.reset(); }
+// The pool is stopped, not reset: its running jobs still use it until they end.
+DnsCache::~DnsCache() {
+    if (impl_->pool) impl_->pool->stop();
+}
 
 Answer DnsCache::resolve(const Question& question, Deadline deadline) {
     Impl& impl = *impl_;
@@ -441,48 +512,19 @@ void DnsCache::resolve_each(std::span<const Question> questions, Deadline deadli
     for (auto& [index, flight] : joined) sink(index, flight->wait(deadline));
 }
 
-std::vector<bool> DnsCache::prefetch(std::span<const Question> questions, Deadline deadline) {
+std::vector<bool> DnsCache::prefetch(std::span<const Question> questions, Deadline deadline,
+                                     std::shared_ptr<PrefetchListener> listener) {
     Impl& impl = *impl_;
-    if (!impl.pool || questions.empty()) return {};
-    if (!impl.pool->reserve()) {
-        impl.prefetch_dropped.fetch_add(questions.size(), std::memory_order_relaxed);
-        return {};
-    }
-    std::shared_ptr<Impl::Batch> batch;
+    if (questions.empty()) return {};
     std::vector<bool> sent;
     try {
-        batch = std::make_shared<Impl::Batch>();
-        batch->reserve(questions.size());
         sent.assign(questions.size(), false);
     } catch (const std::exception&) {
-        impl.pool->release();
         return {};
     }
-    try {
-        for (std::size_t i = 0; i < questions.size(); ++i) {
-            Key key = key_of(questions[i]);
-            Answer answer;
-            std::shared_ptr<Flight> flight;
-            if (impl.claim(key, answer, flight) != Impl::Found::mine) continue;  // kept or under way
-            batch->questions.push_back(questions[i]);
-            batch->keys.push_back(std::move(key));
-            batch->flights.push_back(std::move(flight));
-            batch->origin.push_back(i);
-            sent[i] = true;
-        }
-    } catch (const std::exception&) {  // what was claimed is sent; the rest stays a hint not taken
-    }
-    if (batch->questions.empty()) {
-        impl.pool->release();
+    if (!impl.start_prefetch(questions, deadline, listener, &sent)) {
+        impl.prefetch_dropped.fetch_add(questions.size(), std::memory_order_relaxed);
         return {};
-    }
-    impl.prefetched.fetch_add(batch->questions.size(), std::memory_order_relaxed);
-    impl.misses.fetch_add(batch->questions.size(), std::memory_order_relaxed);
-    try {
-        impl.pool->submit([&impl, batch, deadline] { impl.send(*batch, deadline, nullptr); });
-    } catch (const std::exception&) {
-        impl.pool->release();
-        impl.send(*batch, deadline, nullptr);  // the flights must finish: ask here instead
     }
     return sent;
 }

@@ -47,7 +47,7 @@ struct CacheOptions {
     unsigned shards = 16;
     // Background threads that run prefetch() batches; 0 disables prefetch.
     // A prefetch that finds every thread busy is dropped (it was only a hint).
-    unsigned prefetch_threads = 4;
+    unsigned prefetch_threads = 8;
 };
 
 struct CacheStats {
@@ -76,7 +76,10 @@ public:
     void resolve_each(std::span<const Question> questions, Deadline deadline, const AnswerSink& sink) override;
     // Starts the questions that are neither kept nor under way, as one batch on
     // a background thread; resolve() of them then waits for that query.
-    std::vector<bool> prefetch(std::span<const Question> questions, Deadline deadline) override;
+    // Each answer's follow-ups (PrefetchListener::arrived()) go out at once on
+    // another idle thread, or, with none idle, after the batch on this one.
+    std::vector<bool> prefetch(std::span<const Question> questions, Deadline deadline,
+                               std::shared_ptr<PrefetchListener> listener = nullptr) override;
 
     CacheStats stats() const;
     const CacheOptions& options() const;

@@ -10,6 +10,8 @@
 #include "spf/record.hpp"
 
 #include <memory>
+#include <mutex>
+#include <atomic>
 #include <optional>
 #include <string>
 #include <variant>
@@ -36,6 +38,46 @@ struct FetchedRecord {
     bool fresh = false;  // its TXT answer was sent for, not found in a cache
 };
 
+// The prefetch side of one check (prefetch.cpp): which lookups a record will
+// make, which answers lead to more, and which questions were sent ahead. Called
+// from the check's thread and the resolver's, hence the locks; shared with the
+// resolver, so it lives as long as either needs it.
+class Prefetcher final : public PrefetchListener {
+public:
+    Prefetcher(const IpAddress& ip, MacroValues values, const Limits& limits);
+
+    // The lookups of the record's DNS terms, in term order, for <domain>; the
+    // record's own share of §4.6.4 starts at terms_charged.
+    std::vector<Question> upcoming(const ast::Record& record, const std::string& domain, unsigned terms_charged,
+                                   bool ptr_known);
+    // The address lookups of MX or PTR names (none past the limit of names).
+    std::vector<Question> addresses_of(const std::vector<std::string>& names) const;
+
+    std::vector<Question> arrived(const Question& question, const Answer& answer) override;
+    void sent(const Question& question) override;
+    // True, once, for a question that a prefetch of this check sent.
+    bool take_sent(const Question& question);
+
+    struct Tally {
+        unsigned sent = 0;    // questions sent ahead
+        unsigned unused = 0;  // of those, never taken
+    };
+    // The check is over: answers arriving from now on lead to nothing.
+    Tally close();
+
+private:
+    bool take_term();  // one DNS term of the check's §4.6.4 budget for prefetching
+
+    const IpAddress ip_;
+    MacroValues values_;  // sender, helo...: what expansions of a prefetch need
+    const Limits limits_;
+    std::atomic<int> terms_left_;
+    std::atomic<bool> closed_{false};
+    std::mutex mutex_;
+    std::vector<Question> sent_;  // sent and not yet taken
+    unsigned sent_count_ = 0;
+};
+
 class Evaluator {
 public:
     Evaluator(const IpAddress& ip, const std::string& sender, const std::string& helo, Resolver& resolver,
@@ -51,8 +93,8 @@ public:
 
     const Counters& counters() const { return budget_.counters(); }
     std::vector<TraceEvent> take_trace() { return std::move(trace_); }
-    // Counters with the unused prefetches counted: for the end of the check.
-    Counters final_counters() const;
+    // Counters with the prefetches counted; ends the check's prefetching.
+    Counters final_counters();
 
     // Shared by the mechanisms: ----------------------------------------------
     Budget& budget() { return budget_; }
@@ -76,6 +118,10 @@ public:
     // "  [DNS terms 3/10, void lookups 1/2]" when a term charged the budget (trace only).
     std::string counters_note(const Counters& before) const;
     bool tracing() const { return options_.trace; }
+    // The answer of the last lookup() was this check's to follow up: sent for
+    // it now, not sent ahead (the prefetcher followed that one up already).
+    bool fresh(const Answer& answer) const { return answer.source == AnswerSource::sent && !last_lookup_prefetched_; }
+    Prefetcher* prefetcher();  // null without prefetch
     // Resolver::prefetch() of these questions, when options ask for it; the
     // ones the resolver sent are remembered for the accounting of lookup().
     void prefetch(std::vector<Question> questions);
@@ -83,14 +129,14 @@ public:
 private:
     std::variant<FetchedRecord, Outcome> fetch_record(const std::string& domain, unsigned depth);
     // Counts a lookup's answer as a query or a hit (budget.hpp); names its source for the trace.
-    void account(const Question& question, const Answer& answer, std::string& source);
+    // A prefetched answer of this check's own becomes AnswerSource::sent.
+    void account(const Question& question, Answer& answer, std::string& source);
     Outcome evaluate_record(const ast::Record& record, const std::string& domain, unsigned depth, bool in_include);
     Outcome follow_redirect(const ast::Redirect& redirect, const std::string& domain, unsigned depth, bool in_include);
     std::string explain(const ast::Record& record, const std::string& domain, unsigned depth);
     std::string explanation_of(const ast::Record& record, const std::string& domain, unsigned depth);
     const MacroValues& macro_values(const std::string& domain, unsigned depth);
-    // The lookups the record's DNS terms will make, in term order, within the
-    // terms §4.6.4 still allows (prefetch.cpp).
+    // The lookups the record's DNS terms will make (Prefetcher::upcoming()).
     std::vector<Question> upcoming_questions(const ast::Record& record, const std::string& domain);
 
     IpAddress ip_;
@@ -104,7 +150,8 @@ private:
     std::optional<std::vector<std::string>> validated_names_;  // PTR work done once per check
     bool void_ptr_ = false;
     std::vector<TraceEvent> trace_;
-    std::vector<Question> prefetched_;         // sent ahead by prefetch(), not yet looked up
+    std::shared_ptr<Prefetcher> prefetcher_;  // with options().prefetch, made on first use
+    bool last_lookup_prefetched_ = false;      // lookup()'s answer was sent ahead by prefetcher_
     std::optional<MacroValues> macro_values_;  // macro_values(): built on first use
     unsigned macro_depth_ = 0;
 };

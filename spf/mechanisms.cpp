@@ -97,13 +97,9 @@ public:
         const unsigned prefix = prefix_for(evaluator_.ip(), mechanism.cidr);
         // The exchanges' addresses are independent questions: asked together,
         // read in order (a warm MX answer means warm addresses: no hint).
-        if (mx.source == AnswerSource::sent && mx.names.size() > 1) {
-            std::vector<Question> questions;
-            for (const std::string& exchange : mx.names)
-                if (!exchange.empty() && exchange != "." && is_valid_domain(exchange))
-                    questions.push_back(Question{exchange, type});
-            evaluator_.prefetch(std::move(questions));
-        }
+        // A prefetched MX answer had its exchanges followed up when it arrived.
+        if (evaluator_.fresh(mx) && mx.names.size() > 1)
+            if (Prefetcher* ahead = evaluator_.prefetcher()) evaluator_.prefetch(ahead->addresses_of(mx.names));
         for (const std::string& exchange : mx.names) {
             if (exchange.empty() || exchange == ".") continue;
             const Answer addresses = evaluator_.lookup(exchange, type, depth_);
@@ -186,11 +182,11 @@ std::vector<std::string> Evaluator::validated_names(unsigned depth) {
     void_ptr_ = is_void(ptr);
     const RrType type = address_type(ip_);
     const unsigned limit = budget_.limits().max_names_per_lookup;
-    if (ptr.source == AnswerSource::sent && ptr.names.size() > 1) {
-        std::vector<Question> questions;
-        for (std::size_t i = 0; i < ptr.names.size() && i < limit; ++i)
-            if (is_valid_domain(ptr.names[i])) questions.push_back(Question{ptr.names[i], type});
-        prefetch(std::move(questions));
+    if (fresh(ptr) && ptr.names.size() > 1 && prefetcher() != nullptr) {
+        const std::vector<std::string> first(
+            ptr.names.begin(),
+            ptr.names.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(ptr.names.size(), limit)));
+        prefetch(prefetcher_->addresses_of(first));
     }
     for (std::size_t i = 0; i < ptr.names.size() && i < limit && !budget_.time_exhausted(); ++i) {
         const Answer addresses = lookup(ptr.names[i], type, depth);

@@ -64,6 +64,18 @@ struct Answer {
     bool empty() const { return texts.empty() && addresses.empty() && names.empty(); }
 };
 
+// Told about a prefetch as it goes, from the resolver's threads (so it must be
+// thread-safe and outlive nothing it points to: it is held by shared_ptr).
+// arrived() returns the questions an answer leads to, which the resolver then
+// prefetches in turn (the records of an included domain, the exchanges of an
+// MX answer); sent() names each question a query was sent for.
+class PrefetchListener {
+public:
+    virtual ~PrefetchListener() = default;
+    virtual std::vector<Question> arrived(const Question& question, const Answer& answer) = 0;
+    virtual void sent(const Question& question) = 0;
+};
+
 // Implementations must be safe to call from many threads at once.
 // CNAMEs are followed by the implementation; the Answer holds the final records.
 class Resolver {
@@ -85,8 +97,12 @@ public:
     // (the cache, dns_cache.hpp) starts them in the background and answers the
     // later resolve() from what arrived; the others ignore it. Never changes
     // what resolve() answers, only when the answer is there. Returns, for each
-    // question, whether a query was sent for it (empty: none was).
-    virtual std::vector<bool> prefetch(std::span<const Question> /*questions*/, Deadline /*deadline*/) { return {}; }
+    // question, whether a query was sent for it (empty: none was). A listener
+    // hears of every question sent, and of every answer, follow-ups included.
+    virtual std::vector<bool> prefetch(std::span<const Question> /*questions*/, Deadline /*deadline*/,
+                                       std::shared_ptr<PrefetchListener> /*listener*/ = nullptr) {
+        return {};
+    }
 };
 
 }  // namespace spf
