@@ -146,7 +146,7 @@ std::string Evaluator::counters_note(const Counters& before) const {
 Answer Evaluator::lookup(const std::string& name, RrType type, unsigned depth) {
     Answer answer;
     std::string source;  // for the trace: empty when a query was sent
-    if (options_.clock->now() >= options_.deadline) {
+    if (options_.deadline != Deadline::max() && options_.clock->now() >= options_.deadline) {
         // Our deadline, not a server's: the check must end (budget.hpp), even
         // where the name would not have been asked (a %{p} of "unknown").
         budget_.note_time_exhausted();
@@ -347,12 +347,17 @@ Outcome Evaluator::evaluate_record(const ast::Record& record, const std::string&
                        to_string(*directive) + (std::get<bool>(matched) ? " -> match" : " -> no match") +
                            counters_note(before));
         if (!std::get<bool>(matched)) continue;
+        // Inside an include only the result is read (§5.2: pass matches, the
+        // rest does not; errors carry their own reasons): no text to build,
+        // unless the trace prints it.
+        if (in_include && !options_.trace) return Outcome{result_of(directive->effective_qualifier()), {}, {}, {}};
         const std::string text = to_string(*directive);  // printed only for the deciding term
         Outcome outcome{result_of(directive->effective_qualifier()), "matched " + text + " in " + domain, text, {}};
         if (outcome.result == Result::fail && !in_include) outcome.explanation = explain(record, domain, depth);
         return outcome;
     }
     if (redirect != nullptr) return follow_redirect(*redirect, domain, depth, in_include);
+    if (in_include && !options_.trace) return Outcome{Result::neutral, {}, {}, {}};
     return Outcome{Result::neutral, "no term matched in " + domain + " (default neutral)", {}, {}};
 }
 
