@@ -4,6 +4,7 @@
 // against spf-test-dns serving the zone, and read the diff before committing it.
 #include "spf/cli/trace_format.hpp"
 #include "spf/check_host.hpp"
+#include "spf/dns_cache.hpp"
 #include "spf/zone.hpp"
 
 #include <gtest/gtest.h>
@@ -60,6 +61,32 @@ TEST(TraceFormat, WritesValidJsonForHostileText) {
     EXPECT_EQ(json.rfind("{\"result\":\"pass\",\"domain\":\"example.com\"", 0), 0U) << json;
     EXPECT_NE(json.find("\"matched_term\":\"include:_spf.example.net\""), std::string::npos);
     EXPECT_NE(json.find("\"trace\":[{\"depth\":0,\"kind\":\"check\""), std::string::npos);
+}
+
+// Through a cache, a question asked twice is answered once: the trace marks the
+// answers no query was sent for, the counters say how many, the text is the same.
+TEST(TraceFormat, MarksAnswersFromTheCacheAndCountsThem) {
+    auto zone = spf::ZoneResolver::from_text(
+        "example.com TXT \"v=spf1 a:host.example.com a:host.example.com -all\"\n"
+        "host.example.com A 192.0.2.1\n");
+    spf::DnsCache cache(std::make_shared<spf::ZoneResolver>(std::move(zone)), spf::system_clock());
+    spf::CheckOptions options;
+    options.trace = true;
+    options.prefetch = false;
+    spf::Request request;
+    request.client = *spf::IpAddress::parse("203.0.113.9");
+    request.mail_from = "user@example.com";
+    request.helo = "mail.example.org";
+    const spf::Evaluation evaluation = spf::check_identity(request, cache, options);
+    const std::string trace = spf::cli::format_trace(evaluation);
+    EXPECT_NE(trace.find("dns    A host.example.com -> ok 192.0.2.1  [cache]\n"), std::string::npos) << trace;
+    EXPECT_EQ(trace.find("[cache]"), trace.rfind("[cache]")) << "only the second lookup: " << trace;
+    EXPECT_EQ(evaluation.counters.dns_queries, 2U);
+    EXPECT_EQ(evaluation.counters.cache_hits, 1U);
+    EXPECT_NE(spf::cli::format_summary(evaluation).find("2 queries, 1 from the cache"), std::string::npos);
+    const std::string json = spf::cli::format_json(evaluation);
+    EXPECT_NE(json.find("\"cache_hits\":1"), std::string::npos) << json;
+    EXPECT_NE(json.find("\"source\":\"cache\""), std::string::npos) << json;
 }
 
 }  // namespace
