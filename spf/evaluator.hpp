@@ -9,9 +9,9 @@
 #include "spf/parsed_record.hpp"
 #include "spf/record.hpp"
 
+#include <atomic>
 #include <memory>
 #include <mutex>
-#include <atomic>
 #include <optional>
 #include <string>
 #include <variant>
@@ -150,7 +150,7 @@ private:
     std::optional<std::vector<std::string>> validated_names_;  // PTR work done once per check
     bool void_ptr_ = false;
     std::vector<TraceEvent> trace_;
-    std::shared_ptr<Prefetcher> prefetcher_;  // with options().prefetch, made on first use
+    std::shared_ptr<Prefetcher> prefetcher_;   // with options().prefetch, made on first use
     bool last_lookup_prefetched_ = false;      // lookup()'s answer was sent ahead by prefetcher_
     std::optional<MacroValues> macro_values_;  // macro_values(): built on first use
     unsigned macro_depth_ = 0;

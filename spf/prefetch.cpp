@@ -43,8 +43,8 @@ Prefetcher::Prefetcher(const IpAddress& ip, MacroValues values, const Limits& li
 
 bool Prefetcher::take_term() { return terms_left_.fetch_sub(1, std::memory_order_relaxed) > 0; }
 
-std::vector<Question> Prefetcher::upcoming(const ast::Record& record, const std::string& domain,
-                                           unsigned terms_charged, bool ptr_known) {
+std::vector<Question> Prefetcher::upcoming(const ast::Record& record, const std::string& domain, unsigned terms_charged,
+                                           bool ptr_known) {
     std::vector<Question> questions;
     const RrType address = address_type(ip_);
     unsigned terms = terms_charged;
@@ -141,9 +141,10 @@ std::vector<Question> Prefetcher::arrived(const Question& question, const Answer
             }
             case RrType::mx: return addresses_of(answer.names);
             case RrType::ptr: {
-                std::vector<std::string> names(answer.names.begin(),
-                                               answer.names.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(
-                                                                          answer.names.size(), limits_.max_names_per_lookup)));
+                std::vector<std::string> names(
+                    answer.names.begin(),
+                    answer.names.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(
+                                               answer.names.size(), limits_.max_names_per_lookup)));
                 return addresses_of(names);
             }
             case RrType::a:
