@@ -87,14 +87,18 @@ def main():
 
     print("cold check, HELO + MAIL FROM, %g ms per DNS reply, median of %d runs, nothing cached at the start"
           % (rtt, runs))
-    print("%-16s %6s %9s %16s %12s %12s %9s %16s" % ("case", "levels", "floor ms", "ours ms (/floor)",
-                                                   "no-prefetch", "no-cache", "queries", "pyspf ms (/floor)"))
+    print("%-16s %6s %9s %16s %12s %12s %8s %9s %16s" % ("case", "levels", "floor ms", "ours ms (/floor)",
+                                                        "no-prefetch", "no-cache", "queries", "prefetch",
+                                                        "pyspf ms (/floor)"))
     for name, levels, floor, ours, _, pyspf in rows:
-        print("%-16s %6d %9.1f %9.1f (%4.2fx) %12.1f %12.1f %9d %9.1f (%4.2fx)" % (
+        print("%-16s %6d %9.1f %9.1f (%4.2fx) %12.1f %12.1f %8d %9s %9.1f (%4.2fx)" % (
             name, levels, floor, ours["cache_prefetch"]["median_ms"], ours["cache_prefetch"]["median_ms"] / floor,
             ours["cache_no_prefetch"]["median_ms"], ours["no_cache"]["median_ms"], ours["no_cache"]["queries"],
+            "%d (+%d)" % (ours["cache_prefetch"]["sent"],
+                          ours["cache_prefetch"]["sent"] - ours["cache_no_prefetch"]["sent"]),
             pyspf, pyspf / floor))
     print("  floor = dependent levels of queries x RTT; queries = those of serial evaluation (no cache);")
+    print("  prefetch = queries sent with prefetch on (+ those serial evaluation through the cache did not send);")
     print("  target: ours <= 1.2x the floor")
     print()
     print("spf-milter --simulate: the whole process (start-up, configuration, checks, output), and the")
