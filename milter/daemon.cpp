@@ -15,6 +15,7 @@
 #include "milter/runtime.hpp"
 #include "milter/sanitize.hpp"
 #include "milter/signals.hpp"
+#include "milter/tcp_listener.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -84,6 +85,16 @@ int start(const Config& config, Daemon& daemon, Started& started) {
         return exit_failure;
     }
     started.socket_bound = unix_socket;
+    if (!unix_socket) {
+        // Every reply leaves at once (tcp_listener.hpp): no 40 ms Nagle stall per message.
+        const auto nodelay = set_nodelay_on_listeners(config.socket.port);
+        if (const auto* error = std::get_if<std::string>(&nodelay))
+            log.warning("TCP_NODELAY not set on " + config.socket.text + ": " + *error);
+        else if (std::get<unsigned>(nodelay) == 0)
+            log.warning("TCP_NODELAY not set: no listening socket found for " + config.socket.text);
+        else
+            log.debug("TCP_NODELAY set on the listening socket of " + config.socket.text);
+    }
     if (unix_socket) {
         if (auto error = set_socket_permissions(config.socket.path, config.socket_mode, started.user)) {
             log.fatal(*error);
