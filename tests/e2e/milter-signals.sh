@@ -66,7 +66,7 @@ test_reload() {
 		--resume-file "$RUN/resume" "$E2E_DIR/signals/open-across-reload.session" \
 		>"$RUN/open-connection.out" 2>&1 &
 	local open_connection=$!
-	wait_for_line "$RUN/open-connection.out" '^helo: continue$' ||
+	wait_for_line "$RUN/open-connection.out" '^helo: (no reply requested)$' ||
 		not_ok "a connection is open before the reload"
 
 	write_config "fail_action = accept"

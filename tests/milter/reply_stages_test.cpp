@@ -1,0 +1,51 @@
+// tests/milter/reply_stages_test.cpp: the stages negotiated with or without a
+// reply, per configuration (milter/reply_stages.cpp). The end-to-end protocol
+// tests (tests/e2e/protocol/) show the same on the wire.
+#include "milter/reply_stages.hpp"
+
+#include "support.hpp"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using milter::ReplyStages;
+
+ReplyStages stages_for(const std::string& text) { return milter::reply_stages(milter::test::config_from(text)); }
+
+TEST(ReplyStages, RejectAtMailWaitsForMailFromOnly) {
+    const ReplyStages stages = stages_for("");
+    EXPECT_TRUE(stages.mail);
+    EXPECT_FALSE(stages.rcpt);
+    EXPECT_FALSE(stages.connect);
+    EXPECT_FALSE(stages.helo);
+    EXPECT_FALSE(stages.data);
+    EXPECT_FALSE(stages.header);
+    EXPECT_FALSE(stages.end_of_headers);
+}
+
+TEST(ReplyStages, RejectAtRcptWaitsForEachRecipientOnly) {
+    const ReplyStages stages = stages_for("reject_at = rcpt");
+    EXPECT_FALSE(stages.mail);
+    EXPECT_TRUE(stages.rcpt);
+}
+
+TEST(ReplyStages, ADryRunRefusesNothingBeforeTheEndOfTheMessage) {
+    for (const char* text : {"dry_run = yes", "dry_run = yes\nreject_at = rcpt"}) {
+        const ReplyStages stages = stages_for(text);
+        EXPECT_FALSE(stages.mail) << text;
+        EXPECT_FALSE(stages.rcpt) << text;
+    }
+}
+
+TEST(ReplyStages, EveryStageRepliesOverTcp) {
+    // Our reply is the MTA's ACK there (reply_stages.cpp): nothing is negotiated away.
+    for (const char* text : {"socket = inet:8893@127.0.0.1", "socket = inet6:8893@::1\ndry_run = yes"}) {
+        const ReplyStages stages = stages_for(text);
+        EXPECT_TRUE(stages.connect && stages.helo && stages.mail && stages.rcpt && stages.data && stages.header &&
+                    stages.end_of_headers)
+            << text;
+    }
+}
+
+}  // namespace
