@@ -179,11 +179,10 @@ Answer Evaluator::lookup(const std::string& name, RrType type, unsigned depth) {
     return answer;
 }
 
-void Evaluator::account(const Question& question, Answer& answer, std::string& source) {
+void Evaluator::account(const Question& question, const Answer& answer, std::string& source) {
     // What this check sent counts as a query; what it was given counts as a
     // hit. A question its own prefetch sent counts as a query once it is used.
     const bool was_prefetched = prefetcher_ && prefetcher_->take_sent(question);
-    last_lookup_prefetched_ = false;
     if (answer.source == AnswerSource::sent) {
         budget_.note_query();
         // The prefetched answer (a failure, not kept) was gone before it was needed.
@@ -191,8 +190,6 @@ void Evaluator::account(const Question& question, Answer& answer, std::string& s
     } else if (was_prefetched) {
         budget_.note_query();
         source = "prefetched";
-        answer.source = AnswerSource::sent;  // sent for this check, only earlier
-        last_lookup_prefetched_ = true;
     } else {
         budget_.note_cache_hit();
         source = std::string(to_string(answer.source));
@@ -314,7 +311,7 @@ Outcome Evaluator::check_host(const std::string& domain, unsigned depth, bool in
             const FetchedRecord& record = std::get<FetchedRecord>(fetched);
             // A record that came from the cache had its lookups asked before:
             // they are most likely kept too, and a warm check sends no hints.
-            if (record.fresh && options_.prefetch) prefetch(upcoming_questions(*record.record, domain));
+            if (record.fresh) prefetch(upcoming_questions(*record.record, domain));
             outcome = evaluate_record(*record.record, domain, depth, in_include);
         }
     }

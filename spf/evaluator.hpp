@@ -50,8 +50,10 @@ public:
     // record's own share of §4.6.4 starts at terms_charged.
     std::vector<Question> upcoming(const ast::Record& record, const std::string& domain, unsigned terms_charged,
                                    bool ptr_known);
-    // The address lookups of MX or PTR names (none past the limit of names).
+    // The address lookups of an MX answer's exchanges (none past the limit of
+    // names: the term is a permerror), and of a PTR answer's first 10 names.
     std::vector<Question> addresses_of(const std::vector<std::string>& names) const;
+    std::vector<Question> addresses_of_ptr_names(const std::vector<std::string>& names) const;
 
     std::vector<Question> arrived(const Question& question, const Answer& answer) override;
     void sent(const Question& question) override;
@@ -118,9 +120,9 @@ public:
     // "  [DNS terms 3/10, void lookups 1/2]" when a term charged the budget (trace only).
     std::string counters_note(const Counters& before) const;
     bool tracing() const { return options_.trace; }
-    // The answer of the last lookup() was this check's to follow up: sent for
-    // it now, not sent ahead (the prefetcher followed that one up already).
-    bool fresh(const Answer& answer) const { return answer.source == AnswerSource::sent && !last_lookup_prefetched_; }
+    // The answer was sent for now: this check's to follow up. One sent ahead
+    // (prefetched) was followed up by the prefetcher as it arrived.
+    static bool fresh(const Answer& answer) { return answer.source == AnswerSource::sent; }
     Prefetcher* prefetcher();  // null without prefetch
     // Resolver::prefetch() of these questions, when options ask for it; the
     // ones the resolver sent are remembered for the accounting of lookup().
@@ -129,8 +131,7 @@ public:
 private:
     std::variant<FetchedRecord, Outcome> fetch_record(const std::string& domain, unsigned depth);
     // Counts a lookup's answer as a query or a hit (budget.hpp); names its source for the trace.
-    // A prefetched answer of this check's own becomes AnswerSource::sent.
-    void account(const Question& question, Answer& answer, std::string& source);
+    void account(const Question& question, const Answer& answer, std::string& source);
     Outcome evaluate_record(const ast::Record& record, const std::string& domain, unsigned depth, bool in_include);
     Outcome follow_redirect(const ast::Redirect& redirect, const std::string& domain, unsigned depth, bool in_include);
     std::string explain(const ast::Record& record, const std::string& domain, unsigned depth);
@@ -151,7 +152,6 @@ private:
     bool void_ptr_ = false;
     std::vector<TraceEvent> trace_;
     std::shared_ptr<Prefetcher> prefetcher_;   // with options().prefetch, made on first use
-    bool last_lookup_prefetched_ = false;      // lookup()'s answer was sent ahead by prefetcher_
     std::optional<MacroValues> macro_values_;  // macro_values(): built on first use
     unsigned macro_depth_ = 0;
 };

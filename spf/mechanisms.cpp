@@ -182,12 +182,8 @@ std::vector<std::string> Evaluator::validated_names(unsigned depth) {
     void_ptr_ = is_void(ptr);
     const RrType type = address_type(ip_);
     const unsigned limit = budget_.limits().max_names_per_lookup;
-    if (fresh(ptr) && ptr.names.size() > 1 && prefetcher() != nullptr) {
-        const std::vector<std::string> first(
-            ptr.names.begin(),
-            ptr.names.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(ptr.names.size(), limit)));
-        prefetch(prefetcher_->addresses_of(first));
-    }
+    if (fresh(ptr) && ptr.names.size() > 1)
+        if (Prefetcher* ahead = prefetcher()) prefetch(ahead->addresses_of_ptr_names(ptr.names));
     for (std::size_t i = 0; i < ptr.names.size() && i < limit && !budget_.time_exhausted(); ++i) {
         const Answer addresses = lookup(ptr.names[i], type, depth);
         // §5.5: a name whose address lookup fails is skipped. A spent time budget

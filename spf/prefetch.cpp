@@ -128,6 +128,13 @@ std::vector<Question> Prefetcher::addresses_of(const std::vector<std::string>& n
     return questions;
 }
 
+std::vector<Question> Prefetcher::addresses_of_ptr_names(const std::vector<std::string>& names) const {
+    // §5.5: only the first 10 names are validated; more are no error.
+    const auto end =
+        names.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(names.size(), limits_.max_names_per_lookup));
+    return addresses_of(std::vector<std::string>(names.begin(), end));
+}
+
 std::vector<Question> Prefetcher::arrived(const Question& question, const Answer& answer) {
     if (closed_.load(std::memory_order_acquire) || answer.status != DnsStatus::ok) return {};
     try {
@@ -140,13 +147,7 @@ std::vector<Question> Prefetcher::arrived(const Question& question, const Answer
                 return record == nullptr ? std::vector<Question>{} : upcoming(*record, question.name, 0, false);
             }
             case RrType::mx: return addresses_of(answer.names);
-            case RrType::ptr: {
-                std::vector<std::string> names(
-                    answer.names.begin(),
-                    answer.names.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(
-                                               answer.names.size(), limits_.max_names_per_lookup)));
-                return addresses_of(names);
-            }
+            case RrType::ptr: return addresses_of_ptr_names(answer.names);
             case RrType::a:
             case RrType::aaaa: return {};
         }

@@ -88,6 +88,13 @@ spf::Zone random_zone(std::mt19937& random) {
     return zone;
 }
 
+// The generator is only worth its time if the worlds reach every outcome.
+void expect_every_outcome(std::map<spf::Result, int>& seen) {
+    for (const spf::Result result : {spf::Result::pass, spf::Result::fail, spf::Result::softfail, spf::Result::neutral,
+                                     spf::Result::temperror, spf::Result::permerror})
+        EXPECT_GT(seen[result], 20) << spf::to_string(result);
+}
+
 TEST(CheckHostProperties, HoldTheLimitsForTwoThousandGeneratedWorlds) {
     std::mt19937 random(20261125);  // fixed: a failure is reproducible
     const spf::Limits limits;
@@ -115,11 +122,7 @@ TEST(CheckHostProperties, HoldTheLimitsForTwoThousandGeneratedWorlds) {
         // Only a fail is explained, and with a default explanation it always is.
         EXPECT_EQ(evaluation.explanation.empty(), evaluation.result != spf::Result::fail);
     }
-    // The generator is only worth its time if the worlds reach every outcome.
-    for (const spf::Result result : {spf::Result::pass, spf::Result::fail, spf::Result::softfail, spf::Result::neutral,
-                                     spf::Result::temperror, spf::Result::permerror}) {
-        EXPECT_GT(seen[result], 20) << spf::to_string(result);
-    }
+    expect_every_outcome(seen);
 }
 
 // Every world, with the budget running out at each query it asks in turn: the
@@ -285,9 +288,7 @@ TEST(CheckHostProperties, PrefetchedEvaluationIsSerialEvaluation) {
         prefetch_queries += jittery->sent();
         if (HasFailure()) return;  // one world's diff is enough to read
     }
-    for (const spf::Result result : {spf::Result::pass, spf::Result::fail, spf::Result::softfail, spf::Result::neutral,
-                                     spf::Result::temperror, spf::Result::permerror})
-        EXPECT_GT(seen[result], 20) << spf::to_string(result);
+    expect_every_outcome(seen);
     EXPECT_GT(worlds_prefetching, 1000U) << "prefetch must be exercised, not skipped";
     // The price of prefetch in these worlds: queries a serial evaluation would not have sent.
     std::printf("serial %u queries, prefetched %u (+%.1f %%)\n", serial_queries, prefetch_queries,
