@@ -2,7 +2,8 @@
 # install-deps.sh [--test]: install what spf-milter needs on Debian 12, as root.
 #   (no option)  the build dependencies: compiler, CMake, ldns, Boost, libmilter
 #   --test       also what the tests need: GoogleTest, Google Benchmark, libspf2
-#                (a peer of the benchmarks), yaml-cpp,
+#                (a peer of the benchmarks), pyspf-milter (the peer of the milter
+#                benchmark; installed with its service neither started nor enabled), yaml-cpp,
 #                the openspf RFC 7208 suite (python3-spf), Postfix, swaks, miltertest,
 #                clang-format and clang-tidy (the lint tests), and a private
 #                unpacked Sendmail for the end-to-end tests
@@ -12,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 build_packages="g++ cmake make pkg-config libldns-dev libboost-dev libmilter-dev"
 test_packages="googletest libgtest-dev libgmock-dev libbenchmark-dev libspf2-dev libyaml-cpp-dev zlib1g-dev
-  python3 python3-spf postfix sasl2-bin libsasl2-modules iproute2 util-linux procps
+  python3 python3-spf pyspf-milter postfix sasl2-bin libsasl2-modules iproute2 util-linux procps
   clang-format-14 clang-tidy-14"
 
 packages=$build_packages
@@ -22,8 +23,32 @@ export DEBIAN_FRONTEND=noninteractive
 # Postfix asks how to configure the system instance: it is not used here.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -q
+# pyspf-milter's maintainer scripts start its service (on inet:8893@localhost) and
+# enable it at boot, unless a policy-rc.d forbids it (as in most containers): the
+# benchmark starts its own instance, so forbid service starts for this install when
+# no policy says otherwise, and keep a newly installed pyspf-milter off at boot.
+new_pyspf_milter=no
+if [ "${1:-}" = "--test" ] && ! dpkg-query -W -f='${Status}' pyspf-milter 2>/dev/null | grep -q 'ok installed'; then
+    new_pyspf_milter=yes
+fi
+policy=/usr/sbin/policy-rc.d
+own_policy=no
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# made by install-deps.sh for the time of its apt-get install\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    own_policy=yes
+    trap 'rm -f "$policy"' EXIT
+fi
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $packages
+if [ "$own_policy" = yes ]; then
+    rm -f "$policy"
+    trap - EXIT
+fi
+if [ "$new_pyspf_milter" = yes ]; then
+    update-rc.d pyspf-milter disable >/dev/null 2>&1 || true
+    deb-systemd-helper disable pyspf-milter.service >/dev/null 2>&1 || true
+fi
 
 if [ "${1:-}" = "--test" ]; then
     "$here/../tests/e2e/fetch-sendmail.sh"
