@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+"""postfix_through_table.py RESULTS_DIR ROUNDS LABEL...: the summary table of
+bench/postfix_through.sh from the JSON files bench/smtp_load.py wrote there
+(ROUND-LABEL.json, with ROUND-LABEL.cpu: the milter's CPU time in clock ticks
+over that run). For each set-up: the median msg/s of the rounds, its ratio to
+the median of "none" (Postfix alone), the latency of the median round, the
+milter's CPU per message, and every round's msg/s (they show the noise)."""
+import json
+import os
+import statistics
+import sys
+
+
+def load(directory, name):
+    with open(os.path.join(directory, name + ".json"), encoding="utf-8") as results:
+        run = json.load(results)
+    try:
+        with open(os.path.join(directory, name + ".cpu"), encoding="utf-8") as ticks:
+            cpu_s = int(ticks.read()) / os.sysconf("SC_CLK_TCK")
+        run["milter_cpu_us"] = cpu_s / max(run["sent"], 1) * 1e6
+    except (OSError, ValueError):
+        run["milter_cpu_us"] = None
+    return run
+
+
+def main():
+    directory, rounds, labels = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    ceiling = load(directory, "ceiling-sink")
+    runs = {label: [load(directory, "%d-%s" % (r, label)) for r in range(1, rounds + 1)] for label in labels}
+    medians = {label: statistics.median(run["msg_per_s"] for run in runs[label]) for label in labels}
+    alone = medians.get("none")
+    print("through Postfix, %d sessions, one message per connection; median of %d rounds"
+          % (ceiling["sessions"], rounds))
+    print("%-11s %9s %8s %8s %8s %14s  %s" % ("set-up", "msg/s", "/alone", "p50 ms", "p99 ms",
+                                             "milter us/msg", "rounds (msg/s)"))
+    for label in labels:
+        middle = sorted(runs[label], key=lambda run: run["msg_per_s"])[len(runs[label]) // 2]
+        ratio = "%.2fx" % (medians[label] / alone) if alone else "-"
+        cpu = "%.0f" % middle["milter_cpu_us"] if middle["milter_cpu_us"] is not None else "-"
+        print("%-11s %9.1f %8s %8.2f %8.2f %14s  %s" % (
+            label, medians[label], ratio, middle["p50_ms"], middle["p99_ms"], cpu,
+            " ".join("%.0f" % run["msg_per_s"] for run in runs[label])))
+    print("  load client alone against smtp-sink (its ceiling): %.1f msg/s, client CPU %.0f us/msg"
+          % (ceiling["msg_per_s"], ceiling["client_cpu_us"]))
+    for label in labels:
+        lines = sorted({n for run in runs[label] for n in run["mismatched_lines"]})
+        failed = sum(run["failed"] for run in runs[label])
+        if lines or failed:
+            print("  %s: %s%s" % (label, "outcomes other than the mix expects on lines %s"
+                                  % ", ".join(map(str, lines)) if lines else "",
+                                  "; %d messages without an SMTP reply" % failed if failed else ""))
+    print("  target: ours >= 0.9x Postfix alone")
+
+
+if __name__ == "__main__":
+    main()
