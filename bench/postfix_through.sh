@@ -26,15 +26,17 @@
 # (see expectation_of). First the load client's own ceiling: the same load
 # against smtp-sink directly.
 #
-# Settings (environment): SESSIONS (20), ROUNDS (3), SECONDS_PER_RUN (8),
-# WARMUP (1), MIX (bench/milter_mix.txt), ZONE (bench/milter_mix.zone), KEEP=1
-# keeps the run's directory (configurations, logs, results).
+# Settings (environment): SESSIONS (20), ROUNDS (4), SECONDS_PER_RUN (6),
+# WARMUP (1), BUDGET (330: no round starts that would end later than that many
+# seconds after the start), MIX (bench/milter_mix.txt), ZONE
+# (bench/milter_mix.zone), KEEP=1 keeps the run's directory (configurations,
+# logs, results).
 #
 # Needs root (Postfix's master runs as root; the run has its own network
 # namespace, so that only loopback exists and no port can clash), postfix,
 # python3-spf and pyspf-milter (packaging/install-deps.sh --test), and the
-# build's spf-milter, spf-test-dns and null_milter. About 4 minutes; every
-# process it started is stopped and its directory removed on exit.
+# build's spf-milter, spf-test-dns and null_milter. About 4 minutes, never more
+# than 6; every process it started is stopped and its directory removed on exit.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 [ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
@@ -52,9 +54,10 @@ if [ "${POSTFIX_THROUGH_NETNS:-}" != "$(readlink /proc/self/ns/net)" ]; then
 fi
 
 sessions=${SESSIONS:-20}
-rounds=${ROUNDS:-3}
-seconds=${SECONDS_PER_RUN:-8}
+rounds=${ROUNDS:-4}
+seconds=${SECONDS_PER_RUN:-6}
 warmup=${WARMUP:-1}
+budget=${BUDGET:-330} # seconds from the start; the stop takes about 5 more
 mix=${MIX:-$here/milter_mix.txt}
 zone=${ZONE:-$here/milter_mix.zone}
 python=/usr/bin/python3
@@ -272,7 +275,7 @@ expectation_of() {
 # results/ROUND-LABEL.json, the milter's CPU ticks in results/ROUND-LABEL.cpu.
 run() {
     local label=$1 round=$2 port=$3 pid=${pid_of[$1]:-} before=0
-    wait_until 60 queue_empty || echo "# the queue did not drain before $label" >&2
+    wait_until 30 queue_empty || echo "# the queue did not drain before $label" >&2
     [ -n "$pid" ] && before=$(cpu_ticks "$pid")
     "$python" "$here/smtp_load.py" --port "$port" --mix "$mix" --sessions "$sessions" \
         --duration "$4" --warmup "$5" $(expectation_of "$label") --label "$label (round $round)" \
@@ -289,12 +292,23 @@ run sink ceiling "$sink_port" 5 1
 for label in "${labels[@]}"; do # warm every listener and the milters' caches
     run "$label" warm "$(port_of "$label")" 2 0
 done
+# The rounds, within the time budget: a round is started only if one more as
+# long as the last still fits.
+done_rounds=0
+took=0
 for round in $(seq 1 "$rounds"); do
+    if [ $((SECONDS + took)) -gt "$budget" ]; then
+        echo "# stopped after $done_rounds rounds: the next would end after ${budget} s"
+        break
+    fi
+    started=$SECONDS
     for label in "${labels[@]}"; do
         run "$label" "$round" "$(port_of "$label")" "$seconds" "$warmup"
     done
+    took=$((SECONDS - started))
+    done_rounds=$round
 done
 
 echo
-"$python" "$here/postfix_through_table.py" "$work/results" "$rounds" "${labels[@]}"
+"$python" "$here/postfix_through_table.py" "$work/results" "$done_rounds" "${labels[@]}"
 exit "$status"
