@@ -38,8 +38,8 @@ chmod 755 "$work"  # pyspf-milter, once it is its own user, makes its socket bel
 mkdir "$work/json"
 pids=
 cleanup() {
-    "$here/pyspf_milter_peer.sh" stop "$work/pyspf-unix" 2>/dev/null &
-    "$here/pyspf_milter_peer.sh" stop "$work/pyspf-tcp" 2>/dev/null &
+    "$here/pyspf_milter_peer.sh" stop "$work/pyspf_unix" 2>/dev/null &
+    "$here/pyspf_milter_peer.sh" stop "$work/pyspf_tcp" 2>/dev/null &
     for pid in $pids; do kill "$pid" 2>/dev/null || true; done
     # libmilter takes a few seconds to notice a stop request.
     tries=0

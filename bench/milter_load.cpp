@@ -158,6 +158,7 @@ struct MixLine {
     std::string rcpt_to;
     Verdict expected = Verdict::accept;
     std::array<unsigned long, verdict_count> seen{};
+    std::vector<float> message_us;  // this client's messages' latencies
 };
 
 std::vector<MixLine> read_mix(const std::string& path) {
@@ -213,6 +214,7 @@ struct ProcessSample {
     bool ok = false;
     double cpu_seconds = 0;  // utime + stime of all its threads, the exited ones included
     long rss_kb = 0;
+    long threads = 0;
 };
 
 ProcessSample sample_process(long pid) {
@@ -235,12 +237,14 @@ ProcessSample sample_process(long pid) {
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
     while (std::getline(status, text))
         if (text.rfind("VmRSS:", 0) == 0) s.rss_kb = std::atol(text.c_str() + 6);
+        else if (text.rfind("Threads:", 0) == 0) s.threads = std::atol(text.c_str() + 8);
     s.ok = true;
     return s;
 }
 
 struct Memory {
     long start = 0, peak = 0, end = 0, after = -1, at_hold = -1;
+    long threads_start = 0, threads_peak = 0;  // the milter's threads (libmilter: one per session)
 };
 
 // ---------------------------------------------------------------- statistics
@@ -663,6 +667,7 @@ void Driver::finish_message(Session& s, Verdict v) {
     ++s.messages_done;
     ++stats_.messages;
     stats_.message_us.push_back(static_cast<float>(micros(now - s.due)));
+    s.client_stats->message_us.push_back(stats_.message_us.back());
     s.client_stats->seen[static_cast<std::size_t>(v)] += 1;
     s.due = now;
     s.plan.clear();
@@ -766,6 +771,7 @@ void Driver::sample(bool final_sample) {
     const ProcessSample p = sample_process(o_.pid);
     if (!p.ok) return;
     memory_.peak = std::max(memory_.peak, p.rss_kb);
+    memory_.threads_peak = std::max(memory_.threads_peak, p.threads);
     if (final_sample) memory_.end = p.rss_kb;
 }
 
@@ -828,6 +834,7 @@ int Driver::run() {
         return 2;
     }
     memory_.start = memory_.peak = before.rss_kb;
+    memory_.threads_start = memory_.threads_peak = before.threads;
     rusage driver_before{};
     getrusage(RUSAGE_SELF, &driver_before);
     start_ = Clock::now();
@@ -995,8 +1002,8 @@ int Driver::report(double elapsed, double milter_cpu, double driver_cpu, bool ha
                 unsigned long total = 0;
                 for (const auto n : line.seen) total += n;
                 if (total == 0) continue;
-                std::printf("line %3u %-16s %-24s expected %-8s", line.line_number, line.address.c_str(),
-                            (line.mail_from.empty() ? "<>" : line.mail_from).c_str(),
+                std::printf("line %3u %-16s %-24s p50 %7.1f us, expected %-8s", line.line_number, line.address.c_str(),
+                            (line.mail_from.empty() ? "<>" : line.mail_from).c_str(), percentiles(line.message_us).p50,
                             verdict_names[static_cast<std::size_t>(line.expected)]);
                 for (std::size_t v = 0; v < verdict_count; ++v)
                     if (line.seen[v]) std::printf(" %s %lu", verdict_names[v], line.seen[v]);
@@ -1013,6 +1020,7 @@ int Driver::report(double elapsed, double milter_cpu, double driver_cpu, bool ha
             if (memory_.at_hold >= 0)
                 std::printf(", with %u sessions %.1f MB", o_.hold, static_cast<double>(memory_.at_hold) / 1024);
             std::printf(", end %.1f MB", static_cast<double>(memory_.end) / 1024);
+            std::printf("; threads %ld, at most %ld", memory_.threads_start, memory_.threads_peak);
             if (memory_.after >= 0)
                 std::printf(", %.0f s after %.1f MB", o_.after_seconds, static_cast<double>(memory_.after) / 1024);
             std::printf("\n");
@@ -1062,7 +1070,8 @@ int Driver::report(double elapsed, double milter_cpu, double driver_cpu, bool ha
             j << (first ? "" : ",") << "\n    {\"line\": " << line.line_number << ", \"client\": "
               << json_string(line.address) << ", \"helo\": " << json_string(line.helo)
               << ", \"mail_from\": " << json_string(line.mail_from) << ", \"expected\": \""
-              << verdict_names[static_cast<std::size_t>(line.expected)] << "\", \"messages\": " << total;
+              << verdict_names[static_cast<std::size_t>(line.expected)] << "\", \"messages\": " << total
+              << ", \"p50_us\": " << percentiles(line.message_us).p50;
             for (std::size_t v = 0; v < verdict_count; ++v) j << ", \"" << verdict_names[v] << "\": " << line.seen[v];
             j << ", \"mismatches\": " << wrong << "}";
             first = false;
@@ -1077,7 +1086,8 @@ int Driver::report(double elapsed, double milter_cpu, double driver_cpu, bool ha
         j << "],\n  \"milter_cpu_s\": " << (have_cpu ? milter_cpu : 0) << ", \"cpu_us_per_tx\": " << cpu_us
           << ", \"driver_cpu_us_per_tx\": " << driver_us << ",\n  \"rss_kb\": {\"start\": " << memory_.start
           << ", \"peak\": " << memory_.peak << ", \"end\": " << memory_.end << ", \"hold\": " << memory_.at_hold
-          << ", \"after\": " << memory_.after << "}\n}\n";
+          << ", \"after\": " << memory_.after << "},\n  \"threads\": {\"start\": " << memory_.threads_start
+          << ", \"peak\": " << memory_.threads_peak << "}\n}\n";
         if (!j) {
             std::fprintf(stderr, "milter_load: cannot write %s\n", o_.json_file.c_str());
             return 2;
