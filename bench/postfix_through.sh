@@ -7,7 +7,10 @@
 # everything to Postfix's smtp-sink. It has one smtpd listener per milter set-up,
 # each with its own smtpd_milters, so switching milters needs no reload:
 #
-#   none         no milter: Postfix alone
+#   none         no milter: Postfix alone, accepting everything
+#   refusing     no milter: Postfix alone, refusing at MAIL FROM the clients the
+#                mix expects refused (a client access map made from the mix), so
+#                that it queues and delivers the same messages as an SPF milter
 #   null-unix    bench/null_milter (libmilter, does nothing) on a unix socket
 #   null-tcp     the same over TCP, with TCP_NODELAY (--nodelay) as spf-milter
 #   pyspf-unix   pyspf-milter (bench/pyspf_milter_peer.sh) on a unix socket
@@ -77,7 +80,7 @@ command -v postfix >/dev/null || die "postfix is not installed"
 
 sink_port=2600
 listener_base=2610
-labels=(none null-unix null-tcp pyspf-unix pyspf-tcp ours-unix ours-tcp)
+labels=(none refusing null-unix null-tcp pyspf-unix pyspf-tcp ours-unix ours-tcp)
 
 work=$(mktemp -d /tmp/postfix-through.XXXXXX)
 chmod 755 "$work"
@@ -163,7 +166,7 @@ done
 
 milter_of() {
     case $1 in
-    none) echo "" ;;
+    none | refusing) echo "" ;;
     null-unix) echo "unix:$work/null.sock" ;;
     null-tcp) echo "inet:127.0.0.1:8911" ;;
     pyspf-unix) echo "unix:$work/pyspf/pyspf.sock" ;;
@@ -182,6 +185,26 @@ port_of() {
 # --- Postfix ------------------------------------------------------------------
 pf=$work/postfix
 mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
+# The verdicts of the mix by client address, as an access map for "refusing":
+# MAIL FROM refused with 550 or 450, as spf-milter refuses it. A client address
+# with two different verdicts in the mix cannot be told apart there.
+awk '{ sub(/#.*/, "") } NF == 5 {
+        if (($1 in verdict) && verdict[$1] != $5) { print "client " $1 " has two verdicts in the mix" > "/dev/stderr"; bad = 1 }
+        verdict[$1] = $5
+     }
+     END {
+        for (client in verdict) {
+            if (verdict[client] == "reject") print client, "550 5.7.1 refused as the mix expects"
+            if (verdict[client] == "tempfail") print client, "450 4.7.1 deferred as the mix expects"
+        }
+        exit bad
+     }' "$mix" >"$pf/etc/mix_verdicts" || die "the refusing set-up cannot follow $mix"
+restrictions_of() {
+    # Refused at MAIL FROM (not delayed to RCPT TO), where spf-milter refuses.
+    if [ "$1" = refusing ]; then
+        echo " -o smtpd_delay_reject=no -o smtpd_sender_restrictions=check_client_access,texthash:$pf/etc/mix_verdicts"
+    fi
+}
 chown postfix:postfix "$pf/data"
 cat >"$pf/etc/main.cf" <<EOF
 # Private instance of bench/postfix_through.sh.
@@ -220,7 +243,7 @@ EOF
 {
     echo "# Private instance of bench/postfix_through.sh: one listener per milter set-up."
     for label in "${labels[@]}"; do
-        echo "127.0.0.1:$(port_of "$label") inet n - n - - smtpd -o smtpd_milters=$(milter_of "$label")"
+        echo "127.0.0.1:$(port_of "$label") inet n - n - - smtpd -o smtpd_milters=$(milter_of "$label")$(restrictions_of "$label")"
     done
     cat <<EOF
 pickup    unix  n - n 60 1 pickup
@@ -265,7 +288,7 @@ status=0
 # record); without an SPF milter everything is accepted.
 expectation_of() {
     case $1 in
-    ours-*) echo "--expect mix" ;;
+    ours-* | refusing) echo "--expect mix" ;;
     pyspf-*) echo "--expect mix --lenient" ;;
     *) echo "--expect accept" ;;
     esac
