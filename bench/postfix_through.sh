@@ -300,6 +300,7 @@ run() {
     local label=$1 round=$2 port=$3 pid=${pid_of[$1]:-} before=0
     wait_until 30 queue_empty || echo "# the queue did not drain before $label" >&2
     [ -n "$pid" ] && before=$(cpu_ticks "$pid")
+    # shellcheck disable=SC2046 # expectation_of gives options, one word each
     "$python" "$here/smtp_load.py" --port "$port" --mix "$mix" --sessions "$sessions" \
         --duration "$4" --warmup "$5" $(expectation_of "$label") --label "$label (round $round)" \
         --json "$work/results/$round-$label.json" >"$work/results/$round-$label.txt" || {

@@ -149,7 +149,8 @@ def outcome_of(code):
 
 
 async def one_message(args, line):
-    """Sends line's message in a session of its own; returns its outcome."""
+    """Sends line's message in a session of its own; returns its outcome and the
+    reply that decided it."""
     loop = asyncio.get_running_loop()
     # A socket of our own: create_connection() given a host name would run
     # getaddrinfo() in a thread for every message. TCP_NODELAY: a client that
