@@ -280,6 +280,31 @@ queue_empty() {
     [ -z "$(find "$pf/queue/incoming" "$pf/queue/active" "$pf/queue/deferred" "$pf/queue/maildrop" -type f -print -quit 2>/dev/null)" ]
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# postfix_ticks: the CPU time of all of Postfix in clock ticks: the master's own,
+# that of its children that have exited (the master reaps them: cutime and
+# cstime), and that of those alive. A child that exits between two readings
+# moves from the last sum to the second, with all its time: the difference of
+# two readings is what Postfix used in between, short-lived smtpd included.
+postfix_ticks() {
+    local master
+    master=$(tr -dc 0-9 <"$pf/queue/pid/master.pid")
+    # getline, not awk's file arguments: a process may be gone before its
+    # file is read, and mawk stops at a file it cannot open.
+    awk -v master="$master" 'BEGIN {
+        for (i = 1; i < ARGC; i++) {
+            if ((getline line < ARGV[i]) > 0) {
+                # The command name is in parentheses and may hold blanks: count
+                # fields after the last ")" (f[1] is field 3, the state).
+                match(line, /.*\)/)
+                split(substr(line, RLENGTH + 2), f, " ")
+                if (ARGV[i] == "/proc/" master "/stat") total += f[12] + f[13] + f[14] + f[15]
+                else if (f[2] == master) total += f[12] + f[13]
+            }
+            close(ARGV[i])
+        }
+        print total + 0
+    }' /proc/[0-9]*/stat
+}
 
 status=0
 # What the outcomes must be: spf-milter's, each mix line's verdict; pyspf-milter's
@@ -295,11 +320,13 @@ expectation_of() {
 }
 
 # run LABEL ROUND PORT DURATION WARMUP: one load run; its results in
-# results/ROUND-LABEL.json, the milter's CPU ticks in results/ROUND-LABEL.cpu.
+# results/ROUND-LABEL.json, the CPU ticks of the milter and of Postfix over the
+# run in results/ROUND-LABEL.cpu and ROUND-LABEL.postfix-cpu.
 run() {
-    local label=$1 round=$2 port=$3 pid=${pid_of[$1]:-} before=0
+    local label=$1 round=$2 port=$3 pid=${pid_of[$1]:-} before=0 postfix_before
     wait_until 30 queue_empty || echo "# the queue did not drain before $label" >&2
     [ -n "$pid" ] && before=$(cpu_ticks "$pid")
+    postfix_before=$(postfix_ticks)
     # shellcheck disable=SC2046 # expectation_of gives options, one word each
     "$python" "$here/smtp_load.py" --port "$port" --mix "$mix" --sessions "$sessions" \
         --duration "$4" --warmup "$5" $(expectation_of "$label") --label "$label (round $round)" \
@@ -308,6 +335,7 @@ run() {
         cat "$work/results/$round-$label.txt"
     }
     [ -n "$pid" ] && echo $(($(cpu_ticks "$pid") - before)) >"$work/results/$round-$label.cpu"
+    echo $(($(postfix_ticks) - postfix_before)) >"$work/results/$round-$label.postfix-cpu"
     head -n 1 "$work/results/$round-$label.txt"
 }
 

@@ -5,24 +5,35 @@ bench/postfix_through.sh from the JSON files bench/smtp_load.py wrote there
 over that run). For each set-up: the median msg/s of the rounds, its ratios to
 the medians of Postfix alone accepting everything ("none") and refusing what
 the mix refuses ("refusing": the same messages queued and delivered as behind
-an SPF milter that follows the mix), the latency of the median round, the
-milter's CPU per message, and every round's msg/s (they show the noise)."""
+an SPF milter that follows the mix), the latency and the CPU per message of
+Postfix and of the milter in the median round, and every round's msg/s (they show the noise)."""
 import json
 import os
 import statistics
 import sys
 
 
+def cpu_per_message(directory, name, run):
+    """Microseconds of CPU per message sent, from a file of clock ticks; None
+    without one (no milter)."""
+    try:
+        with open(os.path.join(directory, name), encoding="utf-8") as ticks:
+            seconds = int(ticks.read()) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return None
+    return seconds / max(run["sent"], 1) * 1e6
+
+
 def load(directory, name):
     with open(os.path.join(directory, name + ".json"), encoding="utf-8") as results:
         run = json.load(results)
-    try:
-        with open(os.path.join(directory, name + ".cpu"), encoding="utf-8") as ticks:
-            cpu_s = int(ticks.read()) / os.sysconf("SC_CLK_TCK")
-        run["milter_cpu_us"] = cpu_s / max(run["sent"], 1) * 1e6
-    except (OSError, ValueError):
-        run["milter_cpu_us"] = None
+    run["milter_cpu_us"] = cpu_per_message(directory, name + ".cpu", run)
+    run["postfix_cpu_us"] = cpu_per_message(directory, name + ".postfix-cpu", run)
     return run
+
+
+def microseconds(value):
+    return "-" if value is None else "%.0f" % value
 
 
 def main():
@@ -33,14 +44,15 @@ def main():
     alone = {name: medians.get(name) for name in ("none", "refusing")}
     print("through Postfix, %d sessions, one message per connection; median of %d rounds"
           % (ceiling["sessions"], rounds))
-    print("%-11s %9s %7s %10s %8s %8s %14s  %s" % ("set-up", "msg/s", "/none", "/refusing", "p50 ms",
-                                                   "p99 ms", "milter us/msg", "rounds (msg/s)"))
+    print("%-11s %9s %7s %10s %8s %8s   %-22s %s" % ("set-up", "msg/s", "/none", "/refusing", "p50 ms",
+                                                     "p99 ms", "CPU us/msg: Postfix milter",
+                                                     "rounds (msg/s)"))
     for label in labels:
         middle = sorted(runs[label], key=lambda run: run["msg_per_s"])[len(runs[label]) // 2]
         ratios = ["%.2fx" % (medians[label] / alone[name]) if alone[name] else "-" for name in alone]
-        cpu = "%.0f" % middle["milter_cpu_us"] if middle["milter_cpu_us"] is not None else "-"
-        print("%-11s %9.1f %7s %10s %8.2f %8.2f %14s  %s" % (
-            label, medians[label], *ratios, middle["p50_ms"], middle["p99_ms"], cpu,
+        print("%-11s %9.1f %7s %10s %8.2f %8.2f %18s %7s   %s" % (
+            label, medians[label], *ratios, middle["p50_ms"], middle["p99_ms"],
+            microseconds(middle["postfix_cpu_us"]), microseconds(middle["milter_cpu_us"]),
             " ".join("%.0f" % run["msg_per_s"] for run in runs[label])))
     print("  load client alone against smtp-sink (its ceiling): %.1f msg/s, client CPU %.0f us/msg"
           % (ceiling["msg_per_s"], ceiling["client_cpu_us"]))
@@ -54,6 +66,8 @@ def main():
     print("  /none: against Postfix alone accepting every message (the null filter does too);")
     print("  /refusing: against Postfix alone refusing the mix's refused clients itself, the")
     print("  same messages queued as behind spf-milter. target: ours >= 0.9x Postfix alone")
+    print("  CPU: all of Postfix's processes (exited ones included) and the milter process,")
+    print("  per message sent in the median round")
 
 
 if __name__ == "__main__":
