@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """postfix_through_table.py RESULTS_DIR ROUNDS LABEL...: the summary table of
 bench/postfix_through.sh from the JSON files bench/smtp_load.py wrote there
-(ROUND-LABEL.json, with ROUND-LABEL.cpu: the milter's CPU time in clock ticks
-over that run). For each set-up: the median msg/s of the rounds, its ratios to
-the medians of Postfix alone accepting everything ("none") and refusing what
-the mix refuses ("refusing": the same messages queued and delivered as behind
-an SPF milter that follows the mix), the latency and the CPU per message of
-Postfix and of the milter in the median round, and every round's msg/s (they show the noise)."""
+(ROUND-LABEL.json, with ROUND-LABEL.cpu and ROUND-LABEL.postfix-cpu: the CPU
+time of the milter and of Postfix over that run, in clock ticks). For each
+set-up: the median msg/s of the rounds, its ratios to the medians of Postfix
+alone accepting everything ("none") and refusing what the mix refuses
+("refusing": the same messages queued and delivered as behind an SPF milter
+that follows the mix), the latency and the CPU per message of Postfix and of
+the milter in the median round, and every round's msg/s (they show the
+noise); then the mix lines whose outcomes were not the expected ones."""
 import json
 import os
 import statistics
