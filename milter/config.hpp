@@ -71,9 +71,10 @@ struct Config {
     bool dry_run = false;
     bool add_received_spf = true;
     bool add_authentication_results = true;
-    std::string authserv_id;  // empty: the MTA's {j}
-    std::string receiver;     // empty: the MTA's {j}
-    std::string reject_text;  // an explain-string (RFC 7208 §6.2 / §7): macros allowed
+    bool remove_forged_results = true;  // incoming Authentication-Results that claim authserv_id
+    std::string authserv_id;            // empty: the MTA's {j}
+    std::string receiver;               // empty: the MTA's {j}
+    std::string reject_text;            // an explain-string (RFC 7208 §6.2 / §7): macros allowed
     LogLevel log_level = LogLevel::info;
     std::string syslog_facility = "mail";
 

@@ -4,6 +4,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <utility>
@@ -84,15 +85,19 @@ void Logger::write(LogLevel level, std::string_view line) {
 
 void Logger::fatal(std::string_view line) { emit(LogLevel::error, "fatal: ", line); }
 
+// The prefix and the line go out as they are, without a copy joining them:
+// one line per message is logged from every connection's thread.
 void Logger::emit(LogLevel level, std::string_view prefix, std::string_view line) {
-    const std::string text = std::string(prefix) + std::string(line);
+    const int prefix_length = static_cast<int>(prefix.size());
+    const int line_length = static_cast<int>(std::min<std::size_t>(line.size(), 1U << 20U));
     const std::lock_guard lock(mutex_);
     if (sink_) {
-        sink_(level, text);
+        sink_(level, std::string(prefix) + std::string(line));
     } else if (destination_ == Destination::syslog) {
-        syslog(facility_ | syslog_priority(level), "%s", text.c_str());
+        syslog(facility_ | syslog_priority(level), "%.*s%.*s", prefix_length, prefix.data(), line_length, line.data());
     } else {
-        std::fprintf(stderr, "spf-milter[%ld]: %s\n", static_cast<long>(getpid()), text.c_str());
+        std::fprintf(stderr, "spf-milter[%ld]: %.*s%.*s\n", static_cast<long>(getpid()), prefix_length, prefix.data(),
+                     line_length, line.data());
         std::fflush(stderr);
     }
 }

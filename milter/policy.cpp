@@ -221,10 +221,10 @@ Verdict verdict_for(const Config& config, const Session& session, const Transact
     if (checks.skip != SkipReason::none) {
         // A skipped sender domain does not make the client trusted: A-R fields that
         // claim to be ours are still forged. Trusted and authenticated clients are ours.
-        verdict.remove_forged_results = checks.skip == SkipReason::sender_domain;
+        verdict.remove_forged_results = config.remove_forged_results && checks.skip == SkipReason::sender_domain;
         return verdict;
     }
-    verdict.remove_forged_results = true;
+    verdict.remove_forged_results = config.remove_forged_results;
 
     const Action helo_action =
         checks.helo && checks.helo->result == spf::Result::fail ? config.helo_fail_action : Action::accept;

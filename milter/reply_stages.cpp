@@ -18,4 +18,6 @@ ReplyStages reply_stages(const Config& config) {
     return stages;
 }
 
+bool reads_header_fields(const Config& config) { return config.remove_forged_results; }
+
 }  // namespace milter

@@ -30,4 +30,9 @@ struct ReplyStages {
 // client; TCP_NODELAY on our side cannot help the MTA's writes).
 ReplyStages reply_stages(const Config& config);
 
+// Whether the header fields are needed at all: only to find forged
+// Authentication-Results (remove_forged_results). Without them the MTA is asked
+// not to send the header (SMFIP_NOHDRS): one command per field fewer.
+bool reads_header_fields(const Config& config);
+
 }  // namespace milter

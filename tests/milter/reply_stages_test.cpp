@@ -48,4 +48,10 @@ TEST(ReplyStages, EveryStageRepliesOverTcp) {
     }
 }
 
+TEST(ReplyStages, TheHeaderIsReadOnlyToRemoveForgedResults) {
+    EXPECT_TRUE(milter::reads_header_fields(milter::test::config_from("")));
+    EXPECT_TRUE(milter::reads_header_fields(milter::test::config_from("headers = none")));  // forged ones still go
+    EXPECT_FALSE(milter::reads_header_fields(milter::test::config_from("remove_forged_results = no")));
+}
+
 }  // namespace
