@@ -23,9 +23,9 @@
 # each listener in turn with SESSIONS sessions, one message per connection, the
 # clients of bench/milter_mix.txt presented with XCLIENT; ROUNDS alternating
 # rounds of SECONDS each (after WARMUP seconds not counted), the queue drained
-# between runs. spf-milter's outcomes must be each mix line's verdict, and
-# without an SPF milter every message must be accepted: else the exit status is
-# 1. pyspf-milter's outcomes that differ from the mix are shown, not failed
+# between runs. The outcomes of spf-milter and "refusing" must be each mix
+# line's verdict, and the other set-ups without an SPF milter must accept every
+# message: else the exit status is 1. pyspf-milter's outcomes that differ from the mix are shown, not failed
 # (see expectation_of). First the load client's own ceiling: the same load
 # against smtp-sink directly.
 #
@@ -38,7 +38,7 @@
 # Needs root (Postfix's master runs as root; the run has its own network
 # namespace, so that only loopback exists and no port can clash), postfix,
 # python3-spf and pyspf-milter (packaging/install-deps.sh --test), and the
-# build's spf-milter, spf-test-dns and null_milter. About 4 minutes, never more
+# build's spf-milter, spf-test-dns and null_milter. About 4.5 minutes, never more
 # than 6; every process it started is stopped and its directory removed on exit.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
