@@ -22,12 +22,12 @@
 # and have the same actions (spf-milter's defaults). bench/smtp_load.py drives
 # each listener in turn with SESSIONS sessions, one message per connection, the
 # clients of bench/milter_mix.txt presented with XCLIENT; ROUNDS alternating
-# rounds of SECONDS each (after WARMUP seconds not counted), the queue drained
+# rounds of SECONDS_PER_RUN each (after WARMUP seconds not counted), the queue drained
 # between runs. The outcomes of spf-milter and "refusing" must be each mix
 # line's verdict, and the other set-ups without an SPF milter must accept every
-# message: else the exit status is 1. pyspf-milter's outcomes that differ from the mix are shown, not failed
-# (see expectation_of). First the load client's own ceiling: the same load
-# against smtp-sink directly.
+# message: else the exit status is 1. pyspf-milter's outcomes that differ from
+# the mix are shown, not failed (see expectation_of). First the load client's
+# own ceiling: the same load against smtp-sink directly.
 #
 # Settings (environment): SESSIONS (20), ROUNDS (4), SECONDS_PER_RUN (6),
 # WARMUP (1), BUDGET (330: no round starts that would end later than that many
