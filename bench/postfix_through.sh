@@ -159,7 +159,8 @@ pid_of[pyspf-unix]=$("$here/pyspf_milter_peer.sh" start "unix:$work/pyspf/pyspf.
 pid_of[pyspf-tcp]=$("$here/pyspf_milter_peer.sh" start "inet:8913@127.0.0.1" "$dns_port" "$work/pyspf-tcp")
 
 wait_until 10 test -S "$work/null.sock" || die "null_milter did not create its socket"
-wait_until 10 test -S "$work/ours.sock" || { cat "$work/ours-unix.log" >&2; die "spf-milter did not create its socket"; }
+wait_until 10 test -S "$work/ours.sock" ||
+    { cat "$work/ours-unix.log" >&2; die "spf-milter did not create its socket"; }
 for port in 8911 8915; do
     wait_until 10 listening "127.0.0.1:$port" || die "no milter listening on 127.0.0.1:$port"
 done
@@ -189,7 +190,10 @@ mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
 # MAIL FROM refused with 550 or 450, as spf-milter refuses it. A client address
 # with two different verdicts in the mix cannot be told apart there.
 awk '{ sub(/#.*/, "") } NF == 5 {
-        if (($1 in verdict) && verdict[$1] != $5) { print "client " $1 " has two verdicts in the mix" > "/dev/stderr"; bad = 1 }
+        if (($1 in verdict) && verdict[$1] != $5) {
+            print "client " $1 " has two verdicts in the mix" > "/dev/stderr"
+            bad = 1
+        }
         verdict[$1] = $5
      }
      END {
@@ -243,7 +247,8 @@ EOF
 {
     echo "# Private instance of bench/postfix_through.sh: one listener per milter set-up."
     for label in "${labels[@]}"; do
-        echo "127.0.0.1:$(port_of "$label") inet n - n - - smtpd -o smtpd_milters=$(milter_of "$label")$(restrictions_of "$label")"
+        echo "127.0.0.1:$(port_of "$label") inet n - n - - smtpd" \
+            "-o smtpd_milters=$(milter_of "$label")$(restrictions_of "$label")"
     done
     cat <<EOF
 pickup    unix  n - n 60 1 pickup
@@ -277,7 +282,7 @@ for label in "${labels[@]}"; do
 done
 
 queue_empty() {
-    [ -z "$(find "$pf/queue/incoming" "$pf/queue/active" "$pf/queue/deferred" "$pf/queue/maildrop" -type f -print -quit 2>/dev/null)" ]
+    [ -z "$(cd "$pf/queue" && find incoming active deferred maildrop -type f -print -quit 2>/dev/null)" ]
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # postfix_ticks: the CPU time of all of Postfix in clock ticks: the master's own,
@@ -339,7 +344,8 @@ run() {
     head -n 1 "$work/results/$round-$label.txt"
 }
 
-echo "# postfix $(postconf -d -h mail_version), $sessions sessions, $rounds rounds of ${seconds} s (+${warmup} s warm-up), mix $(basename "$mix")"
+echo "# postfix $(postconf -d -h mail_version), $sessions sessions," \
+    "$rounds rounds of ${seconds} s (+${warmup} s warm-up), mix $(basename "$mix")"
 run sink ceiling "$sink_port" 5 1
 for label in "${labels[@]}"; do # warm every listener and the milters' caches
     run "$label" warm "$(port_of "$label")" 2 0
