@@ -200,6 +200,7 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, 
         connection->steps = *our_steps;
         if (smfi_setpriv(ctx, connection.get()) != MI_SUCCESS) throw std::runtime_error("smfi_setpriv failed");
         connection.release();
+        the_daemon->sessions.opened.fetch_add(1, std::memory_order_relaxed);
         *flags2 = 0;
         *flags3 = 0;
         if ((actions & SMFIF_SETSYMLIST) == 0) return SMFIS_CONTINUE;
@@ -301,14 +302,16 @@ sfsistat on_close(SMFICTX* ctx) {
     return guarded(ctx, Stage::close, [&] {
         std::unique_ptr<Connection> connection(connection_of(ctx));
         smfi_setpriv(ctx, nullptr);
-        if (connection) connection->conversation.close();
+        if (!connection) return SMFIS_CONTINUE;
+        the_daemon->sessions.ended.fetch_add(1, std::memory_order_relaxed);
+        connection->conversation.close();
         return SMFIS_CONTINUE;
     });
 }
 
 }  // namespace
 
-std::optional<std::string> open_milter_socket(Daemon& daemon, const SocketSpec& socket) {
+std::optional<std::string> open_milter_socket(Daemon& daemon, const SocketSpec& socket, unsigned listen_backlog) {
     the_daemon = &daemon;
     static std::string name = "spf-milter";
     smfiDesc description{};
@@ -329,6 +332,8 @@ std::optional<std::string> open_milter_socket(Daemon& daemon, const SocketSpec& 
     if (smfi_register(description) != MI_SUCCESS) return "smfi_register failed";
     std::string connection = socket.text;
     if (smfi_setconn(connection.data()) != MI_SUCCESS) return "smfi_setconn failed for " + socket.text;
+    if (smfi_setbacklog(static_cast<int>(listen_backlog)) != MI_SUCCESS)
+        return "smfi_setbacklog refused " + std::to_string(listen_backlog);
     if (smfi_opensocket(false) != MI_SUCCESS) return "cannot listen on " + socket.text;
     return std::nullopt;
 }

@@ -46,6 +46,7 @@ std::variant<SocketSpec, std::string> parse_socket(std::string_view text);
 struct Config {
     SocketSpec socket;
     unsigned socket_mode = 0660;
+    unsigned listen_backlog = 4096;  // listen(2), through smfi_setbacklog
     std::string user;
     std::string pid_file;
     std::vector<spf::DnsServer> dns_servers;  // empty: /etc/resolv.conf

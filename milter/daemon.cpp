@@ -11,6 +11,7 @@
 
 #include "milter/callbacks.hpp"
 #include "milter/log.hpp"
+#include "milter/memory.hpp"
 #include "milter/process.hpp"
 #include "milter/runtime.hpp"
 #include "milter/sanitize.hpp"
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <thread>
 
 namespace milter {
@@ -77,7 +79,7 @@ int start(const Config& config, Daemon& daemon, Started& started) {
     // A unix socket is born with socket_mode (process.hpp); no thread exists yet
     // that could create another file under this umask.
     const mode_t previous_umask = umask(socket_umask(config.socket_mode));
-    auto opened = open_milter_socket(daemon, config.socket);
+    auto opened = open_milter_socket(daemon, config.socket, config.listen_backlog);
     umask(previous_umask);
     if (opened) {
         const std::string reason = listen_failure_reason(config.socket);
@@ -134,13 +136,15 @@ int run_daemon(const Options& options, Config config) {
     Logger log(options.log_to_stderr ? Logger::Destination::standard_error : Logger::Destination::syslog,
                config.log_level, config.syslog_facility);
     block_daemon_signals();
+    limit_malloc_arenas(std::thread::hardware_concurrency());
     auto built = build_runtime(config, make_ldns_resolver);
     if (auto* error = std::get_if<std::string>(&built)) {
         log.fatal(*error);
         return exit_failure;
     }
     RuntimeHolder runtimes(std::get<std::shared_ptr<const Runtime>>(std::move(built)));
-    Daemon daemon{runtimes, log};
+    SessionCounts sessions;
+    Daemon daemon{runtimes, log, sessions};
     Started started;
     if (const int status = start(config, daemon, started); status != exit_ok) {
         remove_files(config, started, log);
@@ -151,6 +155,7 @@ int run_daemon(const Options& options, Config config) {
     log.info("started " + version_text().substr(0, version_text().size() - 1) + ": " + config.source + ", socket " +
              config.socket.text + (started.user ? ", user " + started.user->name : "") +
              (config.dry_run ? ", dry run" : ""));
+    const MemoryTrimmer trimmer(sessions, std::chrono::seconds(5));
     const bool ok = run_milter();
     reload_requests.stop();
     reloader.join();

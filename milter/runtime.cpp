@@ -100,7 +100,8 @@ ReloadOutcome RuntimeHolder::reload(const ConfigSource& source, const ResolverFa
 }
 
 std::vector<std::string> restart_only_changes(const Config& before, const Config& after) {
-    static constexpr std::array<std::string_view, 4> keys = {"socket", "socket_mode", "user", "pid_file"};
+    static constexpr std::array<std::string_view, 5> keys = {"socket", "socket_mode", "listen_backlog", "user",
+                                                             "pid_file"};
     std::vector<std::string> changed;
     for (std::string_view name : keys) {
         const KeySpec* spec = find_key(name);

@@ -447,6 +447,19 @@ DnsCache::~DnsCache() {
     if (impl_->pool) impl_->pool->stop();
 }
 
+bool DnsCache::keeps(const Question& question) const {
+    try {
+        thread_local Key key;
+        key_into(key, question);
+        Shard& shard = impl_->shard_for(key);
+        const std::lock_guard lock(shard.mutex);
+        const auto found = shard.index.find(key);
+        return found != shard.index.end() && found->second->expires > impl_->clock.now();
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
 Answer DnsCache::resolve(const Question& question, Deadline deadline) {
     Impl& impl = *impl_;
     try {

@@ -81,6 +81,9 @@ public:
     std::vector<bool> prefetch(std::span<const Question> questions, Deadline deadline,
                                std::shared_ptr<PrefetchListener> listener = nullptr) override;
 
+    // A fresh answer is kept for the question (it is not marked as used).
+    bool keeps(const Question& question) const override;
+
     CacheStats stats() const;
     const CacheOptions& options() const;
     void clear();  // drops every kept answer (queries under way finish)

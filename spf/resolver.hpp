@@ -103,6 +103,12 @@ public:
                                        std::shared_ptr<PrefetchListener> /*listener*/ = nullptr) {
         return {};
     }
+
+    // True when resolve() would answer this question at once, with no query:
+    // a cache holding a fresh answer. A hint for how to schedule work (a check
+    // whose records are all kept is not worth a thread of its own); false when
+    // not known.
+    virtual bool keeps(const Question& /*question*/) const { return false; }
 };
 
 }  // namespace spf

@@ -37,6 +37,8 @@ TEST(ConfigDefaults, AreTheDocumentedOnes) {
     EXPECT_EQ(c.socket.kind, SocketSpec::Kind::unix_path);
     EXPECT_EQ(c.socket.path, "/run/spf-milter/spf-milter.sock");
     EXPECT_EQ(c.socket_mode, 0660U);
+    EXPECT_EQ(c.listen_backlog, 4096U);
+    EXPECT_TRUE(c.remove_forged_results);
     EXPECT_EQ(c.user, "");
     EXPECT_EQ(c.pid_file, "");
     EXPECT_TRUE(c.dns_servers.empty());
@@ -102,6 +104,8 @@ TEST(ConfigFile, ReadsOneValueOfEveryKey) {
     const Config c = config_from(R"(# every key, once
 socket = inet6:8893@::1
 socket_mode = 0666
+listen_backlog = 1024
+remove_forged_results = no
 user = spf-milter
 pid_file = /run/spf-milter/spf-milter.pid
 dns_servers = 127.0.0.1:5353
@@ -133,6 +137,8 @@ syslog_facility = LOCAL3
     EXPECT_EQ(c.socket.port, 8893);
     EXPECT_EQ(c.socket.host, "::1");
     EXPECT_EQ(c.socket_mode, 0666U);
+    EXPECT_EQ(c.listen_backlog, 1024U);
+    EXPECT_FALSE(c.remove_forged_results);
     EXPECT_EQ(c.user, "spf-milter");
     EXPECT_EQ(c.pid_file, "/run/spf-milter/spf-milter.pid");
     ASSERT_EQ(c.dns_servers.size(), 1U);
@@ -212,6 +218,9 @@ TEST(ConfigErrors, RefuseABadValueOfEveryKind) {
         {"socket = tcp:8893", "socket", "unknown socket type 'tcp'"},
         {"socket_mode = 0999", "socket_mode", "not an octal mode"},
         {"socket_mode = 01777", "socket_mode", "not an octal mode"},
+        {"listen_backlog = 8", "listen_backlog", "8 is outside 16..65535"},
+        {"listen_backlog = lots", "listen_backlog", "'lots' is not a whole number"},
+        {"remove_forged_results = sometimes", "remove_forged_results", "is not yes or no"},
         {"user = spf milter", "user", "not a user name"},
         {"pid_file = spf-milter.pid", "pid_file", "not an absolute path"},
         {"dns_servers = 192.0.2.53, dns.example", "dns_servers", "'dns.example'"},

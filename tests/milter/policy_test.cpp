@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <set>
+#include <thread>
 
 #include <mutex>
 
@@ -491,6 +493,41 @@ TEST(Concurrency, HeloFailThatEndsTheTransactionStillHidesTheMailFromResult) {
     EXPECT_FALSE(a.checks.mailfrom);
     EXPECT_EQ(a.checks.mailfrom.has_value(), b.checks.mailfrom.has_value());
     EXPECT_EQ(a.verdict.action, b.verdict.action);
+}
+
+// Notes the thread of every lookup; says the records are kept, or not.
+class ThreadNotingResolver final : public spf::Resolver {
+public:
+    ThreadNotingResolver(spf::ZoneResolver zone, bool kept) : zone_(std::move(zone)), kept_(kept) {}
+    spf::Answer resolve(const spf::Question& question, spf::Deadline deadline) override {
+        {
+            const std::lock_guard lock(mutex_);
+            threads.insert(std::this_thread::get_id());
+        }
+        return zone_.resolve(question, deadline);
+    }
+    bool keeps(const spf::Question&) const override { return kept_; }
+    std::mutex mutex_;
+    std::set<std::thread::id> threads;
+
+private:
+    spf::ZoneResolver zone_;
+    bool kept_;
+};
+
+TEST(Concurrency, RecordsTheCacheKeepsAreCheckedOnTheCallingThread) {
+    for (const bool kept : {false, true}) {
+        ThreadNotingResolver resolver(spf::ZoneResolver::from_text(world), kept);
+        const Decision d = milter::decide(config_from(""), session("192.0.2.10", "mail.pass.example"),
+                                          transaction("<alice@pass.example>"), resolver);
+        ASSERT_TRUE(d.checks.helo && d.checks.mailfrom);
+        EXPECT_EQ(d.checks.helo->result, Result::pass);
+        EXPECT_EQ(d.checks.mailfrom->result, Result::pass);
+        if (kept)
+            EXPECT_EQ(resolver.threads, std::set<std::thread::id>{std::this_thread::get_id()});
+        else
+            EXPECT_EQ(resolver.threads.size(), 2U) << "HELO on a thread of its own";
+    }
 }
 
 }  // namespace

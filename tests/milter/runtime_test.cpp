@@ -120,10 +120,10 @@ TEST_F(Reload, KeepsCommandLineOverridesAcrossReloads) {
 }
 
 TEST_F(Reload, NamesChangesThatNeedARestart) {
-    write("socket = inet:8893@127.0.0.1\nuser = nobody\ndns_timeout = 2\n");
+    write("socket = inet:8893@127.0.0.1\nuser = nobody\ndns_timeout = 2\nlisten_backlog = 128\n");
     const auto outcome = holder_->reload(source_, factory_.function());
     EXPECT_TRUE(outcome.reloaded);
-    EXPECT_EQ(outcome.ignored, (std::vector<std::string>{"socket", "user"}));
+    EXPECT_EQ(outcome.ignored, (std::vector<std::string>{"socket", "listen_backlog", "user"}));
 }
 
 }  // namespace

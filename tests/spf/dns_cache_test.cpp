@@ -165,6 +165,21 @@ TEST(DnsCache, KeepsAnAnswerForItsTtl) {
     EXPECT_EQ(f.upstream->queries(), 2) << "expired at its TTL";
 }
 
+TEST(DnsCache, KeepsSaysWhetherAFreshAnswerIsThere) {
+    Fixture f;
+    f.upstream->set("example.com", RrType::a, address("192.0.2.1", 300));
+    f.upstream->set("broken.example.com", RrType::txt, failed(DnsStatus::server_failure));
+    EXPECT_FALSE(f.cache->keeps({"example.com", RrType::a}));
+    f.cache->resolve({"example.com", RrType::a}, no_deadline);
+    f.cache->resolve({"broken.example.com", RrType::txt}, no_deadline);
+    EXPECT_TRUE(f.cache->keeps({"Example.COM.", RrType::a}));
+    EXPECT_FALSE(f.cache->keeps({"example.com", RrType::txt}));
+    EXPECT_FALSE(f.cache->keeps({"broken.example.com", RrType::txt}));
+    f.clock.advance(300s);
+    EXPECT_FALSE(f.cache->keeps({"example.com", RrType::a})) << "expired";
+    EXPECT_EQ(f.upstream->queries(), 2) << "keeps() asks nothing";
+}
+
 TEST(DnsCache, CapsTheTtlAtTheConfiguredMaximum) {
     spf::CacheOptions options;
     options.max_ttl = 60s;
