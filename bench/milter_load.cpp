@@ -70,22 +70,22 @@ double micros(Clock::duration d) { return std::chrono::duration<double, std::mic
 struct Options {
     std::string socket;
     std::string mix_file;
-    unsigned sessions = 1;             // closed loop: sessions at once
+    unsigned sessions = 1;  // closed loop: sessions at once
     unsigned messages_per_session = 1;
-    double rate = 0;                   // open loop: sessions started per second (0: closed loop)
-    unsigned max_sessions = 2000;      // open loop: at most this many at once (the rest wait, late)
-    unsigned long count = 1000;        // messages at most
-    double duration = 10;              // seconds of new messages at most
+    double rate = 0;               // open loop: sessions started per second (0: closed loop)
+    unsigned max_sessions = 2000;  // open loop: at most this many at once (the rest wait, late)
+    unsigned long count = 1000;    // messages at most
+    double duration = 10;          // seconds of new messages at most
     bool nagle = false;
     bool split_writes = false;
-    unsigned hold = 0;                 // hold mode: sessions kept open
+    unsigned hold = 0;  // hold mode: sessions kept open
     double hold_seconds = 5;
-    double after_seconds = 10;         // hold mode: RSS watched this long after the close
+    double after_seconds = 10;  // hold mode: RSS watched this long after the close
     long pid = 0;
     std::string json_file;
-    double timeout = 30;               // seconds a reply may take
+    double timeout = 30;  // seconds a reply may take
     bool quiet = false;
-    bool check = true;                 // compare the verdicts with the mix file's
+    bool check = true;  // compare the verdicts with the mix file's
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -116,26 +116,46 @@ Options parse_options(int argc, char** argv) {
     };
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
-        if (a == "--socket") o.socket = need(i);
-        else if (a == "--mix") o.mix_file = need(i);
-        else if (a == "--sessions") o.sessions = static_cast<unsigned>(number(i));
-        else if (a == "--messages-per-session") o.messages_per_session = static_cast<unsigned>(number(i));
-        else if (a == "--rate") o.rate = number(i);
-        else if (a == "--max-sessions") o.max_sessions = static_cast<unsigned>(number(i));
-        else if (a == "--count") o.count = static_cast<unsigned long>(number(i));
-        else if (a == "--duration") o.duration = number(i);
-        else if (a == "--timeout") o.timeout = number(i);
-        else if (a == "--nagle") o.nagle = true;
-        else if (a == "--split-writes") o.split_writes = true;
-        else if (a == "--hold") o.hold = static_cast<unsigned>(number(i));
-        else if (a == "--hold-seconds") o.hold_seconds = number(i);
-        else if (a == "--after-seconds") o.after_seconds = number(i);
-        else if (a == "--pid") o.pid = static_cast<long>(number(i));
-        else if (a == "--json") o.json_file = need(i);
-        else if (a == "--quiet") o.quiet = true;
-        else if (a == "--no-check") o.check = false;
-        else if (a == "--help" || a == "-h") usage(nullptr);
-        else usage(("unknown option " + std::string(a)).c_str());
+        if (a == "--socket")
+            o.socket = need(i);
+        else if (a == "--mix")
+            o.mix_file = need(i);
+        else if (a == "--sessions")
+            o.sessions = static_cast<unsigned>(number(i));
+        else if (a == "--messages-per-session")
+            o.messages_per_session = static_cast<unsigned>(number(i));
+        else if (a == "--rate")
+            o.rate = number(i);
+        else if (a == "--max-sessions")
+            o.max_sessions = static_cast<unsigned>(number(i));
+        else if (a == "--count")
+            o.count = static_cast<unsigned long>(number(i));
+        else if (a == "--duration")
+            o.duration = number(i);
+        else if (a == "--timeout")
+            o.timeout = number(i);
+        else if (a == "--nagle")
+            o.nagle = true;
+        else if (a == "--split-writes")
+            o.split_writes = true;
+        else if (a == "--hold")
+            o.hold = static_cast<unsigned>(number(i));
+        else if (a == "--hold-seconds")
+            o.hold_seconds = number(i);
+        else if (a == "--after-seconds")
+            o.after_seconds = number(i);
+        else if (a == "--pid")
+            o.pid = static_cast<long>(number(i));
+        else if (a == "--json")
+            o.json_file = need(i);
+        else if (a == "--quiet")
+            o.quiet = true;
+        else if (a == "--no-check")
+            o.check = false;
+        else if (a == "--help" || a == "-h")
+            usage(nullptr);
+        else
+            usage(("unknown option " + std::string(a)).c_str());
     }
     if (o.socket.empty()) usage("--socket is required");
     if (o.mix_file.empty() && o.hold == 0) usage("--mix is required");
@@ -184,16 +204,20 @@ std::vector<MixLine> read_mix(const std::string& path) {
         }
         in6_addr v6{};
         in_addr v4{};
-        if (inet_pton(AF_INET6, line.address.c_str(), &v6) == 1) line.ipv6 = true;
+        if (inet_pton(AF_INET6, line.address.c_str(), &v6) == 1)
+            line.ipv6 = true;
         else if (inet_pton(AF_INET, line.address.c_str(), &v4) != 1) {
             std::fprintf(stderr, "%s:%u: not an IP address: %s\n", path.c_str(), number, line.address.c_str());
             std::exit(2);
         }
         if (from.size() >= 2 && from.front() == '<' && from.back() == '>') from = from.substr(1, from.size() - 2);
         line.mail_from = from;
-        if (expected == "accept") line.expected = Verdict::accept;
-        else if (expected == "reject") line.expected = Verdict::reject;
-        else if (expected == "tempfail") line.expected = Verdict::tempfail;
+        if (expected == "accept")
+            line.expected = Verdict::accept;
+        else if (expected == "reject")
+            line.expected = Verdict::reject;
+        else if (expected == "tempfail")
+            line.expected = Verdict::tempfail;
         else {
             std::fprintf(stderr, "%s:%u: expected verdict must be accept, reject or tempfail\n", path.c_str(), number);
             std::exit(2);
@@ -236,8 +260,10 @@ ProcessSample sample_process(long pid) {
     s.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
     while (std::getline(status, text))
-        if (text.rfind("VmRSS:", 0) == 0) s.rss_kb = std::atol(text.c_str() + 6);
-        else if (text.rfind("Threads:", 0) == 0) s.threads = std::atol(text.c_str() + 8);
+        if (text.rfind("VmRSS:", 0) == 0)
+            s.rss_kb = std::atol(text.c_str() + 6);
+        else if (text.rfind("Threads:", 0) == 0)
+            s.threads = std::atol(text.c_str() + 8);
     s.ok = true;
     return s;
 }
@@ -250,7 +276,7 @@ struct Memory {
 // ---------------------------------------------------------------- statistics
 
 enum class Stage { optneg, connect, helo, mail, rcpt, data, header, eoh, body, eom, abort, quit };
-constexpr const char* stage_names[] = {"optneg", "connect", "helo", "mail", "rcpt", "data",
+constexpr const char* stage_names[] = {"optneg", "connect", "helo", "mail", "rcpt",  "data",
                                        "header", "eoh",     "body", "eom",  "abort", "quit"};
 constexpr std::size_t stage_count = 12;
 
@@ -306,9 +332,9 @@ struct Session {
     const MixLine* client = nullptr;
     MixLine* client_stats = nullptr;
     enum class Phase { connecting, negotiating, running, holding, done } phase = Phase::connecting;
-    Clock::time_point due;           // when the current message was due
+    Clock::time_point due;  // when the current message was due
     Clock::time_point stage_start;
-    Clock::time_point deadline;      // of the reply awaited
+    Clock::time_point deadline;  // of the reply awaited
     Stage waiting = Stage::optneg;
     bool awaiting = false;
     bool in_message = false;
@@ -318,7 +344,7 @@ struct Session {
     std::uint32_t steps = 0;
     std::array<std::optional<std::string>, wire::macro_stage_count> macro_lists;
     std::deque<Step> plan;
-    std::deque<std::string> out;     // pending writes
+    std::deque<std::string> out;  // pending writes
     std::size_t out_offset = 0;
     bool want_write = false;
     std::string in;
@@ -377,12 +403,13 @@ private:
     void end_session(Session& s);
     void watch(Session& s);
     bool budget_left() const;
-    std::vector<std::pair<std::string, std::string>> macros_for(const Session& s, MacroStage stage) const;
-    std::optional<std::string> macro_value(const Session& s, std::string_view name, MacroStage stage) const;
-    void add_step(Session& s, Stage stage, MacroStage macro_stage, long not_sent, long no_reply, std::string packet);
+    static std::vector<std::pair<std::string, std::string>> macros_for(const Session& s, MacroStage stage);
+    static std::optional<std::string> macro_value(const Session& s, std::string_view name, MacroStage stage);
+    static void add_step(Session& s, Stage stage, MacroStage macro_stage, long not_sent, long no_reply,
+                         std::string packet);
     void sample(bool final_sample);
     void loop_until(const std::function<bool()>& done, Clock::time_point give_up);
-    int report(double seconds, double milter_cpu, double driver_cpu, bool have_cpu);
+    int report(double elapsed, double milter_cpu, double driver_cpu, bool have_cpu);
 };
 
 void Driver::parse_socket() {
@@ -425,9 +452,7 @@ void Driver::parse_socket() {
     usage("socket must be unix:PATH or inet:PORT@HOST");
 }
 
-bool Driver::budget_left() const {
-    return !stopping_ && messages_started_ < o_.count && Clock::now() < stop_new_;
-}
+bool Driver::budget_left() const { return !stopping_ && messages_started_ < o_.count && Clock::now() < stop_new_; }
 
 void Driver::watch(Session& s) {
     epoll_event event{};
@@ -462,8 +487,7 @@ bool Driver::start_session(Clock::time_point due, bool hold) {
     if (epoll_ctl(epoll_, EPOLL_CTL_ADD, s.fd, &event) != 0) fatal("epoll_ctl");
     ++stats_.sessions;
     sessions_.emplace(s.id, std::move(owned));
-    if (::connect(s.fd, reinterpret_cast<const sockaddr*>(&address_), address_length_) != 0 &&
-        errno != EINPROGRESS) {
+    if (::connect(s.fd, reinterpret_cast<const sockaddr*>(&address_), address_length_) != 0 && errno != EINPROGRESS) {
         fail(s, false, std::string("connect: ") + std::strerror(errno));
         return false;
     }
@@ -491,8 +515,10 @@ void Driver::fail(Session& s, bool protocol, const std::string& what) {
 }
 
 void Driver::queue_write(Session& s, std::string bytes) {
-    if (!o_.split_writes && !s.out.empty()) s.out.back().append(bytes);
-    else s.out.push_back(std::move(bytes));
+    if (!o_.split_writes && !s.out.empty())
+        s.out.back().append(bytes);
+    else
+        s.out.push_back(std::move(bytes));
 }
 
 // Writes what is pending: one write() per entry. Like Postfix (its VSTREAM is
@@ -520,7 +546,7 @@ void Driver::flush(Session& s) {
     }
 }
 
-std::optional<std::string> Driver::macro_value(const Session& s, std::string_view name, MacroStage stage) const {
+std::optional<std::string> Driver::macro_value(const Session& s, std::string_view name, MacroStage stage) {
     const MixLine& c = *s.client;
     const bool queue_file_open = stage == MacroStage::data || stage == MacroStage::eoh || stage == MacroStage::eom;
     if (name == "j" || name == "{daemon_name}") return "mx.example.net";
@@ -540,15 +566,15 @@ std::optional<std::string> Driver::macro_value(const Session& s, std::string_vie
     return std::nullopt;  // {auth_*}, TLS: no SMTP AUTH, no STARTTLS; Postfix sends nothing then
 }
 
-std::vector<std::pair<std::string, std::string>> Driver::macros_for(const Session& s, MacroStage stage) const {
+std::vector<std::pair<std::string, std::string>> Driver::macros_for(const Session& s, MacroStage stage) {
     static const std::array<const char*, wire::macro_stage_count> postfix_defaults = {
-        "j {daemon_name} {daemon_addr} v _",                                     // connect
-        "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}",     // helo
+        "j {daemon_name} {daemon_addr} v _",                                                // connect
+        "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}",                // helo
         "i {auth_type} {auth_authen} {auth_author} {mail_addr} {mail_host} {mail_mailer}",  // mail
-        "i {rcpt_addr} {rcpt_host} {rcpt_mailer}",                               // rcpt
-        "i",                                                                     // data
-        "i",                                                                     // eom
-        "i",                                                                     // eoh
+        "i {rcpt_addr} {rcpt_host} {rcpt_mailer}",                                          // rcpt
+        "i",                                                                                // data
+        "i",                                                                                // eom
+        "i",                                                                                // eoh
     };
     const auto index = static_cast<std::size_t>(stage);
     const std::string list = s.macro_lists[index] ? *s.macro_lists[index] : postfix_defaults[index];
@@ -584,8 +610,7 @@ void Driver::add_step(Session& s, Stage stage, MacroStage macro_stage, long not_
 void Driver::begin_messages(Session& s) {
     const MixLine& c = *s.client;
     add_step(s, Stage::connect, MacroStage::connect, SMFIP_NOCONNECT, SMFIP_NR_CONN,
-             wire::connect("[" + c.address + "]", c.ipv6, static_cast<std::uint16_t>(40000 + s.id % 20000),
-                           c.address));
+             wire::connect("[" + c.address + "]", c.ipv6, static_cast<std::uint16_t>(40000 + s.id % 20000), c.address));
     add_step(s, Stage::helo, MacroStage::helo, SMFIP_NOHELO, SMFIP_NR_HELO, wire::strings('H', {c.helo}));
     if (s.hold) return;
     if (!next_message(s)) end_session(s);
@@ -633,8 +658,8 @@ void Driver::plan_message(Session& s) {
     }
     add_step(s, Stage::eoh, MacroStage::eoh, SMFIP_NOEOH, SMFIP_NR_EOH, wire::packet('N'));
     if (!(st & SMFIP_NOBODY)) {
-        Step step{Stage::body, {wire::packet('B', "A message of the milter load benchmark.\r\n")},
-                  !(st & SMFIP_NR_BODY)};
+        Step step{
+            Stage::body, {wire::packet('B', "A message of the milter load benchmark.\r\n")}, !(st & SMFIP_NR_BODY)};
         s.plan.push_back(std::move(step));
     }
     add_step(s, Stage::eom, MacroStage::eom, 0, 0, wire::packet('E'));
@@ -672,8 +697,10 @@ void Driver::finish_message(Session& s, Verdict v) {
     s.due = now;
     s.plan.clear();
     if (v != Verdict::accept) queue_write(s, wire::packet('A'));  // the transaction was refused: RSET
-    if (next_message(s)) advance(s);
-    else end_session(s);
+    if (next_message(s))
+        advance(s);
+    else
+        end_session(s);
 }
 
 void Driver::end_session(Session& s) {
@@ -717,18 +744,29 @@ void Driver::on_packet(Session& s, const wire::Packet& p) {
         case 'p':  // progress: the milter is still at it
             s.deadline = Clock::now() + seconds(o_.timeout);
             return;
-        case 'h': case 'i': case 'm': case '+': case '-': case '2': case 'e': case 'b': case 'q':
-            if (stage != Stage::eom) return fail(s, true, std::string("message change '") + p.command + "' before end of message");
+        case 'h':
+        case 'i':
+        case 'm':
+        case '+':
+        case '-':
+        case '2':
+        case 'e':
+        case 'b':
+        case 'q':
+            if (stage != Stage::eom)
+                return fail(s, true, std::string("message change '") + p.command + "' before end of message");
             return;
         default: break;
     }
-    stats_.stage_us[static_cast<std::size_t>(stage)].push_back(static_cast<float>(micros(Clock::now() - s.stage_start)));
+    stats_.stage_us[static_cast<std::size_t>(stage)].push_back(
+        static_cast<float>(micros(Clock::now() - s.stage_start)));
     s.awaiting = false;
     if (p.command == 'c' || (p.command == 's' && stage == Stage::body)) {
         if (stage == Stage::eom) return finish_message(s, Verdict::accept);
         return advance(s);
     }
-    const std::optional<Verdict> verdict = p.command == 'a' ? std::optional<Verdict>(Verdict::accept) : verdict_of_code();
+    const std::optional<Verdict> verdict =
+        p.command == 'a' ? std::optional<Verdict>(Verdict::accept) : verdict_of_code();
     if (verdict) {
         // At connect or HELO the answer is for the whole connection: the milter
         // is not asked again on it (a held session has no message to give it to).
@@ -736,7 +774,8 @@ void Driver::on_packet(Session& s, const wire::Packet& p) {
         if (!s.in_message) return fail(s, true, std::string("reply '") + p.command + "' to a held session");
         return finish_message(s, *verdict);
     }
-    fail(s, true, std::string("unexpected reply '") + p.command + "' at " + stage_names[static_cast<std::size_t>(stage)]);
+    fail(s, true,
+         std::string("unexpected reply '") + p.command + "' at " + stage_names[static_cast<std::size_t>(stage)]);
 }
 
 void Driver::on_readable(Session& s) {
@@ -784,7 +823,8 @@ void Driver::loop_until(const std::function<bool()>& done, Clock::time_point giv
         auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(
             std::min(next_wake_, Clock::now() + std::chrono::milliseconds(10)) - Clock::now());
         if (wait.count() < 0) wait = std::chrono::nanoseconds(0);
-        const timespec timeout{static_cast<time_t>(wait.count() / 1000000000), static_cast<long>(wait.count() % 1000000000)};
+        const timespec timeout{static_cast<time_t>(wait.count() / 1000000000),
+                               static_cast<long>(wait.count() % 1000000000)};
         const int n = epoll_pwait2(epoll_, events.data(), static_cast<int>(events.size()), &timeout, nullptr);
         if (n < 0 && errno != EINTR) fatal("epoll_wait");
         for (int i = 0; i < n; ++i) {
@@ -819,8 +859,9 @@ void Driver::loop_until(const std::function<bool()>& done, Clock::time_point giv
             next_sample = now + std::chrono::milliseconds(100);
             for (auto& [id, s] : sessions_)
                 if (s->fd >= 0 && (s->awaiting || s->phase == Session::Phase::connecting) && now > s->deadline)
-                    fail(*s, true, std::string("no reply within the timeout at ") +
-                                       stage_names[static_cast<std::size_t>(s->waiting)]);
+                    fail(*s, true,
+                         std::string("no reply within the timeout at ") +
+                             stage_names[static_cast<std::size_t>(s->waiting)]);
         }
         std::erase_if(sessions_, [](const auto& entry) { return entry.second->phase == Session::Phase::done; });
         if (loop_hook_) loop_hook_();
@@ -845,15 +886,15 @@ int Driver::run() {
         for (unsigned i = 0; i < o_.hold; ++i) start_session(Clock::now(), true);
         loop_until(
             [&] {
-                return std::all_of(sessions_.begin(), sessions_.end(), [](const auto& e) {
-                    return e.second->phase == Session::Phase::holding;
-                });
+                return std::all_of(sessions_.begin(), sessions_.end(),
+                                   [](const auto& e) { return e.second->phase == Session::Phase::holding; });
             },
             Clock::now() + grace);
         const double opened = micros(Clock::now() - start_) / 1e6;
-        const unsigned held = static_cast<unsigned>(std::count_if(sessions_.begin(), sessions_.end(), [](const auto& e) {
-            return e.second->phase == Session::Phase::holding;
-        }));
+        const unsigned held =
+            static_cast<unsigned>(std::count_if(sessions_.begin(), sessions_.end(), [](const auto& e) {
+                return e.second->phase == Session::Phase::holding;
+            }));
         if (held < o_.hold) stats_.error(false, std::to_string(o_.hold - held) + " sessions never got through HELO");
         sample(false);
         memory_.at_hold = sample_process(o_.pid).rss_kb;
@@ -942,13 +983,13 @@ std::string json_string(std::string_view text) {
 // The steps the milter turned off, in words.
 std::string step_words(std::uint32_t steps, bool no_reply) {
     static const std::pair<long, const char*> not_sent[] = {
-        {SMFIP_NOCONNECT, "connect"}, {SMFIP_NOHELO, "helo"}, {SMFIP_NOMAIL, "mail"},   {SMFIP_NORCPT, "rcpt"},
-        {SMFIP_NODATA, "data"},       {SMFIP_NOHDRS, "header"}, {SMFIP_NOEOH, "eoh"},  {SMFIP_NOBODY, "body"},
-        {SMFIP_NOUNKNOWN, "unknown"}};
+        {SMFIP_NOCONNECT, "connect"}, {SMFIP_NOHELO, "helo"}, {SMFIP_NOMAIL, "mail"},
+        {SMFIP_NORCPT, "rcpt"},       {SMFIP_NODATA, "data"}, {SMFIP_NOHDRS, "header"},
+        {SMFIP_NOEOH, "eoh"},         {SMFIP_NOBODY, "body"}, {SMFIP_NOUNKNOWN, "unknown"}};
     static const std::pair<long, const char*> silent[] = {
-        {SMFIP_NR_CONN, "connect"}, {SMFIP_NR_HELO, "helo"}, {SMFIP_NR_MAIL, "mail"}, {SMFIP_NR_RCPT, "rcpt"},
-        {SMFIP_NR_DATA, "data"},    {SMFIP_NR_HDR, "header"}, {SMFIP_NR_EOH, "eoh"}, {SMFIP_NR_BODY, "body"},
-        {SMFIP_NR_UNKN, "unknown"}};
+        {SMFIP_NR_CONN, "connect"}, {SMFIP_NR_HELO, "helo"}, {SMFIP_NR_MAIL, "mail"},
+        {SMFIP_NR_RCPT, "rcpt"},    {SMFIP_NR_DATA, "data"}, {SMFIP_NR_HDR, "header"},
+        {SMFIP_NR_EOH, "eoh"},      {SMFIP_NR_BODY, "body"}, {SMFIP_NR_UNKN, "unknown"}};
     std::string words;
     for (const auto& [flag, name] : no_reply ? std::span(silent) : std::span(not_sent))
         if (steps & flag) words += (words.empty() ? "" : " ") + std::string(name);
@@ -973,10 +1014,11 @@ int Driver::report(double elapsed, double milter_cpu, double driver_cpu, bool ha
     if (!o_.quiet) {
         if (o_.hold == 0) {
             std::printf("%s, %s loop, ", o_.socket.c_str(), mode.c_str());
-            if (o_.rate > 0) std::printf("%.0f sessions/s", o_.rate);
-            else std::printf("%u sessions", o_.sessions);
-            std::printf(" x %u messages, %s, %s\n", o_.messages_per_session,
-                        o_.nagle ? "Nagle on" : "TCP_NODELAY",
+            if (o_.rate > 0)
+                std::printf("%.0f sessions/s", o_.rate);
+            else
+                std::printf("%u sessions", o_.sessions);
+            std::printf(" x %u messages, %s, %s\n", o_.messages_per_session, o_.nagle ? "Nagle on" : "TCP_NODELAY",
                         o_.split_writes ? "one write per packet" : "one write per reply awaited");
         }
         if (stats_.negotiated)
@@ -989,12 +1031,14 @@ int Driver::report(double elapsed, double milter_cpu, double driver_cpu, bool ha
                         per_message);
             bool first = true;
             for (const auto& [command, n] : stats_.replies) {
-                std::printf("%s'%c' %.2f", first ? "" : ", ", command, static_cast<double>(n) / std::max(1.0, messages));
+                std::printf("%s'%c' %.2f", first ? "" : ", ", command,
+                            static_cast<double>(n) / std::max(1.0, messages));
                 first = false;
             }
             std::printf(")\n%-10s %10s %10s %10s %10s %9s\n", "latency us", "p50", "p90", "p99", "max", "count");
             auto row = [](const char* name, const Percentiles& p) {
-                if (p.count) std::printf("%-10s %10.1f %10.1f %10.1f %10.1f %9zu\n", name, p.p50, p.p90, p.p99, p.max, p.count);
+                if (p.count)
+                    std::printf("%-10s %10.1f %10.1f %10.1f %10.1f %9zu\n", name, p.p50, p.p90, p.p99, p.max, p.count);
             };
             row("message", message_p);
             for (std::size_t i = 0; i < stage_count; ++i) row(stage_names[i], percentiles(stats_.stage_us[i]));
@@ -1034,9 +1078,10 @@ int Driver::report(double elapsed, double milter_cpu, double driver_cpu, bool ha
     if (!o_.json_file.empty()) {
         std::ofstream j(o_.json_file);
         j << "{\n  \"socket\": " << json_string(o_.socket) << ",\n  \"mode\": \"" << mode << "\",\n";
-        j << "  \"sessions\": " << (o_.hold ? o_.hold : o_.sessions) << ", \"messages_per_session\": "
-          << o_.messages_per_session << ", \"rate\": " << o_.rate << ", \"nagle\": " << (o_.nagle ? "true" : "false") << ", \"split_writes\": " << (o_.split_writes ? "true" : "false")
-          << ",\n";
+        j << "  \"sessions\": " << (o_.hold ? o_.hold : o_.sessions)
+          << ", \"messages_per_session\": " << o_.messages_per_session << ", \"rate\": " << o_.rate
+          << ", \"nagle\": " << (o_.nagle ? "true" : "false")
+          << ", \"split_writes\": " << (o_.split_writes ? "true" : "false") << ",\n";
         if (stats_.negotiated)
             j << "  \"negotiated\": {\"version\": " << stats_.negotiated->version << ", \"actions\": \""
               << hex(stats_.negotiated->actions) << "\", \"steps\": \"" << hex(stats_.negotiated->steps)
@@ -1067,8 +1112,8 @@ int Driver::report(double elapsed, double milter_cpu, double driver_cpu, bool ha
                 total += line.seen[v];
                 if (o_.check && v != static_cast<std::size_t>(line.expected)) wrong += line.seen[v];
             }
-            j << (first ? "" : ",") << "\n    {\"line\": " << line.line_number << ", \"client\": "
-              << json_string(line.address) << ", \"helo\": " << json_string(line.helo)
+            j << (first ? "" : ",") << "\n    {\"line\": " << line.line_number
+              << ", \"client\": " << json_string(line.address) << ", \"helo\": " << json_string(line.helo)
               << ", \"mail_from\": " << json_string(line.mail_from) << ", \"expected\": \""
               << verdict_names[static_cast<std::size_t>(line.expected)] << "\", \"messages\": " << total
               << ", \"p50_us\": " << percentiles(line.message_us).p50;

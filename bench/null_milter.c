@@ -19,32 +19,32 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static sfsistat on_connect(SMFICTX *ctx, char *host, struct sockaddr *address) {
+static sfsistat on_connect(SMFICTX* ctx, char* host, struct sockaddr* address) {
     (void)ctx, (void)host, (void)address;
     return SMFIS_CONTINUE;
 }
 
-static sfsistat on_helo(SMFICTX *ctx, char *helo) {
+static sfsistat on_helo(SMFICTX* ctx, char* helo) {
     (void)ctx, (void)helo;
     return SMFIS_CONTINUE;
 }
 
-static sfsistat on_envelope(SMFICTX *ctx, char **argv) {
+static sfsistat on_envelope(SMFICTX* ctx, char** argv) {
     (void)ctx, (void)argv;
     return SMFIS_CONTINUE;
 }
 
-static sfsistat on_header(SMFICTX *ctx, char *name, char *value) {
+static sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
     (void)ctx, (void)name, (void)value;
     return SMFIS_CONTINUE;
 }
 
-static sfsistat on_stage(SMFICTX *ctx) {
+static sfsistat on_stage(SMFICTX* ctx) {
     (void)ctx;
     return SMFIS_CONTINUE;
 }
 
-static sfsistat on_end_of_message(SMFICTX *ctx) {
+static sfsistat on_end_of_message(SMFICTX* ctx) {
     if (smfi_insheader(ctx, 0, "X-Null-Milter", "seen") != MI_SUCCESS) return SMFIS_TEMPFAIL;
     return SMFIS_CONTINUE;
 }
@@ -52,9 +52,9 @@ static sfsistat on_end_of_message(SMFICTX *ctx) {
 static int data_callback = 1;
 
 /* Only what a filter that never looks at the body or unknown commands asks. */
-static sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps, unsigned long unused2,
-                             unsigned long unused3, unsigned long *our_actions, unsigned long *our_steps,
-                             unsigned long *flags2, unsigned long *flags3) {
+static sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, unsigned long unused2,
+                             unsigned long unused3, unsigned long* our_actions, unsigned long* our_steps,
+                             unsigned long* flags2, unsigned long* flags3) {
     (void)ctx, (void)unused2, (void)unused3;
     *our_actions = actions & SMFIF_ADDHDRS;
     *our_steps = steps & (SMFIP_NOBODY | SMFIP_NOUNKNOWN | (data_callback ? 0 : SMFIP_NODATA));
@@ -73,7 +73,7 @@ static int set_nodelay_on_listener(void) {
         if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &length) != 0 || !accepting) continue;
         struct sockaddr_storage address;
         length = sizeof address;
-        if (getsockname(fd, (struct sockaddr *)&address, &length) != 0) continue;
+        if (getsockname(fd, (struct sockaddr*)&address, &length) != 0) continue;
         if (address.ss_family != AF_INET && address.ss_family != AF_INET6) continue;
         const int on = 1;
         if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) return -1;
@@ -82,8 +82,8 @@ static int set_nodelay_on_listener(void) {
     return set;
 }
 
-int main(int argc, char **argv) {
-    const char *socket_spec = NULL;
+int main(int argc, char** argv) {
+    const char* socket_spec = NULL;
     int nodelay = 0;
     for (int i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "-p") == 0 && i + 1 < argc)
@@ -116,7 +116,7 @@ int main(int argc, char **argv) {
     description.xxfi_negotiate = on_negotiate;
 
     /* 500 sessions connect at once in the hold test: a short backlog refuses some. */
-    if (smfi_setconn((char *)socket_spec) != MI_SUCCESS || smfi_setbacklog(1024) != MI_SUCCESS ||
+    if (smfi_setconn((char*)socket_spec) != MI_SUCCESS || smfi_setbacklog(1024) != MI_SUCCESS ||
         smfi_register(description) != MI_SUCCESS || smfi_opensocket(1) != MI_SUCCESS) {
         fprintf(stderr, "null_milter: cannot listen on %s\n", socket_spec);
         return 1;

@@ -13,11 +13,13 @@
 #include "milter/log.hpp"
 #include "milter/memory.hpp"
 #include "milter/process.hpp"
+#include "milter/quick_ack.hpp"
 #include "milter/runtime.hpp"
 #include "milter/sanitize.hpp"
 #include "milter/signals.hpp"
 #include "milter/tcp_listener.hpp"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -172,4 +174,20 @@ extern "C" int __real_sigwait(const sigset_t* set, int* signal_number);
 extern "C" int __wrap_sigwait(const sigset_t* set, int* signal_number) {
     return milter::sigwait_passing_reloads(__real_sigwait, set, signal_number,
                                            [](int reload_signal) { milter::reload_requests.post(reload_signal); });
+}
+
+// libmilter's listener accept()s and its workers read() the MTA's commands; the
+// link options -Wl,--wrap=accept,--wrap=read send those calls here, so that TCP
+// connections acknowledge each read at once (quick_ack.hpp).
+extern "C" int __real_accept(int socket, sockaddr* address, socklen_t* length);
+extern "C" int __wrap_accept(int socket, sockaddr* address, socklen_t* length) {
+    const int accepted = __real_accept(socket, address, length);
+    if (accepted >= 0) milter::note_accepted(accepted);
+    return accepted;
+}
+extern "C" ssize_t __real_read(int fd, void* buffer, size_t size);
+extern "C" ssize_t __wrap_read(int fd, void* buffer, size_t size) {
+    const ssize_t got = __real_read(fd, buffer, size);
+    if (got > 0) milter::acknowledge_read(fd);
+    return got;
 }

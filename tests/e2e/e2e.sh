@@ -40,8 +40,10 @@ in_private_network "$0" "$@"
 
 # Inside the namespace every port is free: fixed numbers read better in logs.
 SINK_PORT=10025
-declare -A PORT=([default]=2525 [strict]=2526 [rcpt]=2527 [dry-run]=2528 [absent]=2529)
-MILTERS=(default strict rcpt dry-run)
+declare -A PORT=([default]=2525 [strict]=2526 [rcpt]=2527 [dry-run]=2528 [absent]=2529 [tcp]=2530)
+MILTERS=(default strict rcpt dry-run tcp)
+# milters/tcp.conf is the default one, reached over TCP instead of a unix socket.
+MILTER_TCP_PORT[tcp]=8894
 
 pre() {
 	"${MTA}_available"

@@ -97,11 +97,12 @@ reply() {
 # Authentication-Results (both identities), then Received-SPF for MAIL FROM,
 # then Received-SPF for HELO (RFC 7208 §9.1, RFC 8601).
 
+# case_pass [tcp]: through the default milter, or the same config over TCP.
 case_pass() {
-	local H=$MTA_HOST out
-	out=$(smtp default 192.0.2.25 mail.example.com alice@pass.example pass --to bob@example.net)
-	expect_accepted pass "$out"
-	expect_headers pass pass \
+	local H=$MTA_HOST out listener=${1:-default} name=pass${1:+-$1}
+	out=$(smtp "$listener" 192.0.2.25 mail.example.com alice@pass.example "$name" --to bob@example.net)
+	expect_accepted "$name" "$out"
+	expect_headers "$name" "$name" \
 		"Authentication-Results: $H; spf=pass (domain of alice@pass.example designates 192.0.2.25 as permitted sender) smtp.mailfrom=alice@pass.example; spf=pass smtp.helo=mail.example.com" \
 		"Received-SPF: pass ($H: domain of alice@pass.example designates 192.0.2.25 as permitted sender) receiver=$H; client-ip=192.0.2.25; envelope-from=\"alice@pass.example\"; helo=mail.example.com; identity=mailfrom; mechanism=\"a:mail.example.com\"" \
 		"Received-SPF: pass ($H: domain of postmaster@mail.example.com designates 192.0.2.25 as permitted sender) receiver=$H; client-ip=192.0.2.25; envelope-from=\"alice@pass.example\"; helo=mail.example.com; identity=helo; mechanism=a"
@@ -118,12 +119,12 @@ case_pass_ipv6() {
 }
 
 case_fail() {
-	local out
-	out=$(smtp default 198.51.100.7 stranger.example.net mallory@fail.example fail --to bob@example.net)
-	expect_line fail "refused at MAIL FROM with the domain's exp= explanation" "$out" \
+	local out listener=${1:-default} name=fail${1:+-$1}
+	out=$(smtp "$listener" 198.51.100.7 stranger.example.net mallory@fail.example "$name" --to bob@example.net)
+	expect_line "$name" "refused at MAIL FROM with the domain's exp= explanation" "$out" \
 		"MAIL $(reply 550 5.7.23 '<mallory@fail.example>' \
 			"198.51.100.7 is not one of fail.example's designated mail servers")"
-	refused fail
+	refused "$name"
 }
 
 # An explanation with a percent sign ("%%" in exp= text): the client must see
@@ -268,8 +269,8 @@ case_authenticated_client() {
 # host (our authserv-id) but arrived with the message is removed; one from
 # another host is left alone.
 case_forged_authentication_results() {
-	local H=$MTA_HOST out subject=forged-authentication-results
-	out=$(smtp default 192.0.2.25 mail.example.com alice@pass.example $subject --to bob@example.net \
+	local H=$MTA_HOST out listener=${1:-default} subject=forged-authentication-results${1:+-$1}
+	out=$(smtp "$listener" 192.0.2.25 mail.example.com alice@pass.example $subject --to bob@example.net \
 		--header "Authentication-Results: $H; spf=pass smtp.mailfrom=forged@pass.example" \
 		--header "Authentication-Results: other.example; spf=fail smtp.mailfrom=alice@pass.example")
 	expect_accepted $subject "$out"
@@ -357,6 +358,11 @@ run_cases() {
 	case_trusted_client
 	case_authenticated_client
 	case_forged_authentication_results
+	# The same over TCP, where the milter negotiates the same steps and
+	# acknowledges each of the MTA's packets at once.
+	case_pass tcp
+	case_fail tcp
+	case_forged_authentication_results tcp
 	case_reject_at_rcpt
 	case_dry_run
 	case_milter_unreachable

@@ -22,7 +22,7 @@ postfix_available() {
 }
 
 postfix_up() {
-	local sink_port=$1 listener address milter dir=$RUN/postfix
+	local sink_port=$1 listener address milter socket dir=$RUN/postfix
 	shift
 	mkdir -p "$dir/etc/sasl" "$dir/queue" "$dir/data"
 	chmod 755 "$dir" "$dir/etc" "$dir/etc/sasl" "$dir/queue"
@@ -82,7 +82,10 @@ postfix_up() {
 		for listener in "$@"; do
 			address=${listener%=*}
 			milter=${listener##*=}
-			echo "$address inet n - n - - smtpd -o smtpd_milters=unix:$RUN/milter-$milter.sock"
+			# Postfix names a TCP milter inet:HOST:PORT.
+			socket=$(milter_socket "$milter")
+			[ -n "${MILTER_TCP_PORT[$milter]:-}" ] && socket=inet:127.0.0.1:${MILTER_TCP_PORT[$milter]}
+			echo "$address inet n - n - - smtpd -o smtpd_milters=$socket"
 		done
 		cat <<-EOF
 			pickup    unix  n - n 60 1 pickup

@@ -30,7 +30,7 @@ sendmail_available() {
 }
 
 sendmail_up() {
-	local sink_port=$1 listener address port milter n=0 dir=$RUN/sendmail
+	local sink_port=$1 listener address port milter socket n=0 dir=$RUN/sendmail
 	shift
 	mkdir -p "$dir/mqueue"
 	chmod 755 "$dir"
@@ -56,7 +56,9 @@ sendmail_up() {
 		"$E2E_DIR/sendmail.mc.in" >"$dir/sendmail.mc"
 	{
 		for milter in $(printf '%s\n' "$@" | sed 's/.*=//' | sort -u); do
-			echo "MAIL_FILTER(\`$milter', \`S=local:$RUN/milter-$milter.sock, F=T, T=C:10s;S:30s;R:60s;E:2m')dnl"
+			socket=$(milter_socket "$milter")
+			socket=${socket/#unix:/local:}
+			echo "MAIL_FILTER(\`$milter', \`S=$socket, F=T, T=C:10s;S:30s;R:60s;E:2m')dnl"
 		done
 		for listener in "$@"; do
 			address=${listener%=*}
