@@ -10,7 +10,9 @@
 #   - TCP, one session, with the driver's TCP_NODELAY and with Postfix's writes
 #     (Nagle on), the floor also with libmilter's defaults (no TCP_NODELAY);
 #   - 500 sessions held open through HELO: each milter's RSS idle, with them,
-#     and 10 s after they closed.
+#     and 10 s after they closed;
+#   - 500 sessions busy at once for 3 s (closed loop): the RSS at the peak,
+#     and 10 s after the burst.
 # Prints one table (bench/milter_summary.py). Needs root (pyspf-milter drops to
 # its own user), the build's spf-milter, spf-test-dns, null_milter and
 # milter_load, and pyspf-milter (packaging/install-deps.sh --test). Everything
@@ -164,6 +166,17 @@ for milter in ours null pyspf; do
     hold_pids="$hold_pids $!"
 done
 for pid in $hold_pids; do wait "$pid" || true; done
+
+# The same number of sessions busy at once (every one a transaction after
+# another), then the RSS once the burst has been over for 10 s: what a real
+# burst leaves behind. One milter at a time: each burst takes both cores.
+echo "$hold_sessions sessions busy at once for 3 s, then 10 s idle (RSS), one milter at a time..." >&2
+for milter in ours null pyspf; do
+    eval "burst_pid=\$${milter}_unix_pid"
+    run "burst_$milter" "${milter}_unix" --sessions "$hold_sessions" --count 10000000 --duration 3
+    sleep 10
+    awk '/^VmRSS:/ { print $2 }' "/proc/$burst_pid/status" >"$work/json/burst_$milter.after_kb"
+done
 
 /usr/bin/python3 "$here/milter_summary.py" "$work/json" "$rounds" "$seconds" "$hold_sessions"
 if [ -s "$work/failed" ]; then

@@ -104,6 +104,24 @@ def main():
             f"  ({j['connection_errors'] + j['protocol_errors']} errors: {'; '.join(j['errors'][:2])})"
         print(f"{label:14} {idle:8.1f} {held:8.1f} {after:10.1f} {after / idle if idle else 0:9.2f}x{note}")
 
+    print()
+    print(f"RSS with {hold} sessions busy at once for 3 s, closed loop (unix socket), and 10 s after")
+    print(f"{'milter':14} {'idle MB':>8} {'peak MB':>8} {'10 s after':>10} {'after/idle':>10} {'tx/s':>8}")
+    for milter, label in MILTERS:
+        j = load(directory, f"burst_{milter}")
+        try:
+            with open(os.path.join(directory, f"burst_{milter}.after_kb"), encoding="utf-8") as after_file:
+                after = int(after_file.read().strip()) / 1024
+        except (OSError, ValueError):
+            after = 0
+        if not j or not after:
+            print(f"{label:14} {'-':>8}")
+            continue
+        rss = j["rss_kb"]
+        idle, peak = rss["start"] / 1024, rss["peak"] / 1024
+        print(f"{label:14} {idle:8.1f} {peak:8.1f} {after:10.1f} {after / idle if idle else 0:9.2f}x "
+              f"{j['tx_per_s']:8,.0f}")
+
     floor = [runs[(r, "null", k, s)] for r in range(1, rounds + 1) for k in ("unix", "tcp") for s in (10, 50)]
     driver = median([j["driver_cpu_us_per_tx"] for j in floor if j])
     best = max([j["tx_per_s"] for j in floor if j] or [0])

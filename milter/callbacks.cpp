@@ -200,7 +200,7 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, 
         connection->steps = *our_steps;
         if (smfi_setpriv(ctx, connection.get()) != MI_SUCCESS) throw std::runtime_error("smfi_setpriv failed");
         connection.release();
-        the_daemon->sessions.opened.fetch_add(1, std::memory_order_relaxed);
+        the_daemon->sessions.open();
         *flags2 = 0;
         *flags3 = 0;
         if ((actions & SMFIF_SETSYMLIST) == 0) return SMFIS_CONTINUE;
@@ -303,7 +303,7 @@ sfsistat on_close(SMFICTX* ctx) {
         std::unique_ptr<Connection> connection(connection_of(ctx));
         smfi_setpriv(ctx, nullptr);
         if (!connection) return SMFIS_CONTINUE;
-        the_daemon->sessions.ended.fetch_add(1, std::memory_order_relaxed);
+        the_daemon->sessions.end();
         connection->conversation.close();
         return SMFIS_CONTINUE;
     });

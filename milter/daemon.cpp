@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <thread>
 
@@ -153,11 +154,11 @@ int run_daemon(const Options& options, Config config) {
         return status;
     }
 
+    const MemoryTrimmer trimmer(sessions, std::chrono::seconds(5));
     std::thread reloader(reload_loop, std::ref(runtimes), std::cref(options.config_source), std::ref(log));
     log.info("started " + version_text().substr(0, version_text().size() - 1) + ": " + config.source + ", socket " +
              config.socket.text + (started.user ? ", user " + started.user->name : "") +
              (config.dry_run ? ", dry run" : ""));
-    const MemoryTrimmer trimmer(sessions, std::chrono::seconds(5));
     const bool ok = run_milter();
     reload_requests.stop();
     reloader.join();
@@ -182,12 +183,20 @@ extern "C" int __wrap_sigwait(const sigset_t* set, int* signal_number) {
 extern "C" int __real_accept(int socket, sockaddr* address, socklen_t* length);
 extern "C" int __wrap_accept(int socket, sockaddr* address, socklen_t* length) {
     const int accepted = __real_accept(socket, address, length);
-    if (accepted >= 0) milter::note_accepted(accepted);
+    if (accepted >= 0) {
+        const int saved = errno;  // libmilter sees accept()'s own errno, untouched
+        milter::note_accepted(accepted);
+        errno = saved;
+    }
     return accepted;
 }
 extern "C" ssize_t __real_read(int fd, void* buffer, size_t size);
 extern "C" ssize_t __wrap_read(int fd, void* buffer, size_t size) {
     const ssize_t got = __real_read(fd, buffer, size);
-    if (got > 0) milter::acknowledge_read(fd);
+    if (got > 0) {
+        const int saved = errno;
+        milter::acknowledge_read(fd);
+        errno = saved;
+    }
     return got;
 }

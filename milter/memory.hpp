@@ -18,22 +18,32 @@
 
 namespace milter {
 
-// Caps glibc's malloc arenas at max(2, cpus). Call before starting threads.
+// Caps glibc's malloc arenas at max(2, cpus), unless the administrator chose a
+// number (MALLOC_ARENA_MAX, or arena_max in GLIBC_TUNABLES). Call before
+// starting threads.
 void limit_malloc_arenas(unsigned cpus);
 
-// Sessions opened and ended so far (the callbacks count them).
+// Sessions opened and ended so far, and the most open at once since the
+// trimmer last looked (the callbacks count them).
 struct SessionCounts {
     std::atomic<std::uint64_t> opened{0};
     std::atomic<std::uint64_t> ended{0};
+    std::atomic<std::uint64_t> peak{0};
+
+    void open();  // opened, and the peak raised to what is open now
+    void end() { ended.fetch_add(1, std::memory_order_relaxed); }
+    std::uint64_t open_now() const;
 };
 
-// Every period, if a session ended since the last look, returns freed memory
-// to the system (trim, by default malloc_trim(0)). Under steady load that is one
-// trim per period, a few hundred microseconds; when idle, none.
+// Every period, if sessions ended since the last look and at most half of the
+// peak is still open (a burst is over), returns freed memory to the system
+// (trim, by default malloc_trim(0)) and starts a new peak. Under steady load
+// the sessions open stay near their peak: no trim. Without a thread to be had,
+// it does nothing.
 class MemoryTrimmer {
 public:
     using Trim = std::function<void()>;
-    MemoryTrimmer(const SessionCounts& sessions, std::chrono::milliseconds period, Trim trim = {});
+    MemoryTrimmer(SessionCounts& sessions, std::chrono::milliseconds period, Trim trim = {});
     ~MemoryTrimmer();  // stops the thread
     MemoryTrimmer(const MemoryTrimmer&) = delete;
     MemoryTrimmer& operator=(const MemoryTrimmer&) = delete;
@@ -41,7 +51,7 @@ public:
 private:
     void run();
 
-    const SessionCounts& sessions_;
+    SessionCounts& sessions_;
     const std::chrono::milliseconds period_;
     Trim trim_;
     std::mutex mutex_;

@@ -175,10 +175,14 @@ Checks run_checks(const Config& config, const Session& session, const Transactio
     // transaction below; serially it would not have been asked. When both
     // records are kept by the cache, the checks take microseconds each: a thread
     // would cost more than it saves, and under load its start waits for a core.
-    const bool both_kept = resolver.keeps({session.helo, spf::RrType::txt}) &&
-                           resolver.keeps({transaction.reverse_path.domain, spf::RrType::txt});
+    // (Should a kept record's terms need lookups that are not, the two checks
+    // share the deadline one after the other, as with dns_prefetch = no.)
+    const auto both_kept = [&] {
+        return resolver.keeps({session.helo, spf::RrType::txt}) &&
+               resolver.keeps({transaction.reverse_path.domain, spf::RrType::txt});
+    };
     std::future<spf::Evaluation> helo_running;
-    if (check_helo && mailfrom_own && config.dns_prefetch && !both_kept) {
+    if (check_helo && mailfrom_own && config.dns_prefetch && !both_kept()) {
         try {
             helo_running = std::async(std::launch::async, [request, &resolver, &options] {
                 return spf::check_identity(request, resolver, options);
