@@ -71,7 +71,7 @@ std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(Config c
     return std::shared_ptr<const Runtime>(std::move(runtime));
 }
 
-RuntimeHolder::RuntimeHolder(std::shared_ptr<const Runtime> initial) : current_(std::move(initial)) {}
+RuntimeHolder::RuntimeHolder(std::shared_ptr<const Runtime> initial) : current_(initial), started_(initial->config) {}
 
 ReloadOutcome RuntimeHolder::reload(const ConfigSource& source, const ResolverFactory& factory) {
     ReloadOutcome outcome;
@@ -92,7 +92,9 @@ ReloadOutcome RuntimeHolder::reload(const ConfigSource& source, const ResolverFa
         return outcome;
     }
     auto& after = std::get<std::shared_ptr<const Runtime>>(built);
-    outcome.ignored = restart_only_changes(before->config, after->config);
+    // Against what runs, not the previous file: a socket changed and then
+    // changed back needs no restart.
+    outcome.ignored = restart_only_changes(started_, after->config);
     outcome.cache_kept = after->cache != nullptr && after->cache == before->cache;
     current_.store(std::move(after));
     outcome.reloaded = true;

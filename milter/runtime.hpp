@@ -67,6 +67,9 @@ public:
 
 private:
     std::atomic<std::shared_ptr<const Runtime>> current_;
+    // The configuration the daemon started with: what the restart-only keys
+    // (socket, user, ...) still are, whatever reloads said since.
+    const Config started_;
 };
 
 // Keys that only take effect at start (the socket is bound, privileges dropped):

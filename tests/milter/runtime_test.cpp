@@ -119,6 +119,18 @@ TEST_F(Reload, KeepsCommandLineOverridesAcrossReloads) {
     EXPECT_EQ(holder_->current()->config.socket.text, "inet:8893@127.0.0.1");
 }
 
+TEST_F(Reload, ComparesRestartOnlyKeysWithWhatRuns) {
+    write("socket = inet:8893@127.0.0.1\n");
+    EXPECT_EQ(holder_->reload(source_, factory_.function()).ignored, (std::vector<std::string>{"socket"}));
+    write("socket = inet:8893@127.0.0.1\nfail_action = tempfail\n");
+    EXPECT_EQ(holder_->reload(source_, factory_.function()).ignored, (std::vector<std::string>{"socket"}))
+        << "still not what runs";
+    write("fail_action = tempfail\n");  // back to the socket the daemon listens on
+    const auto outcome = holder_->reload(source_, factory_.function());
+    EXPECT_TRUE(outcome.reloaded);
+    EXPECT_TRUE(outcome.ignored.empty()) << outcome.ignored.front();
+}
+
 TEST_F(Reload, NamesChangesThatNeedARestart) {
     write("socket = inet:8893@127.0.0.1\nuser = nobody\ndns_timeout = 2\nlisten_backlog = 128\n");
     const auto outcome = holder_->reload(source_, factory_.function());
