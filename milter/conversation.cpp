@@ -4,23 +4,13 @@
 #include "milter/decision_log.hpp"
 #include "milter/envelope.hpp"
 #include "milter/sanitize.hpp"
+#include "spf/text.hpp"
 
 #include <algorithm>
 #include <string>
 #include <utility>
 
 namespace milter {
-
-namespace {
-
-bool equal_ascii_case(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-               return lower(x) == lower(y);
-           });
-}
-
-}  // namespace
 
 Conversation::Conversation(std::shared_ptr<const Runtime> runtime, Logger& log, const spf::Clock& clock)
     : runtime_(std::move(runtime)), log_(log), clock_(clock) {}
@@ -69,7 +59,7 @@ void Conversation::data(std::string_view queue_id) {
 }
 
 void Conversation::header(std::string_view name, std::string_view value) {
-    if (!equal_ascii_case(name, "Authentication-Results")) return;
+    if (!spf::iequals(name, "Authentication-Results")) return;
     ++results_seen_;
     if (decision_ && decision_->verdict.remove_forged_results &&
         claims_authserv_id(value, decision_->verdict.authserv_id))
