@@ -237,6 +237,7 @@ sfsistat on_helo(SMFICTX* ctx, char* name) {
 
 sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
     return with_connection(ctx, Stage::mail, [&](Conversation& conversation) {
+        the_daemon->sessions.transactions.fetch_add(1, std::memory_order_relaxed);
         return answer(ctx, conversation.mail_from(argument(argv), macro(ctx, "{auth_authen}"), macro(ctx, "i")));
     });
 }

@@ -16,6 +16,7 @@
 #include "milter/quick_ack.hpp"
 #include "milter/runtime.hpp"
 #include "milter/sanitize.hpp"
+#include "milter/service_notify.hpp"
 #include "milter/signals.hpp"
 #include "milter/tcp_listener.hpp"
 
@@ -25,6 +26,8 @@
 
 #include <cerrno>
 #include <chrono>
+#include <ctime>
+#include <mutex>
 #include <thread>
 
 namespace milter {
@@ -33,25 +36,70 @@ namespace {
 
 ReloadRequests reload_requests;  // posted by the signal thread, read by the reload thread
 
-void reload_loop(RuntimeHolder& runtimes, const ConfigSource& source, Logger& log) {
-    while (const std::optional<int> signal_number = reload_requests.wait()) {
-        log.info(std::string(signal_name(*signal_number)) + ": reloading " + source.path);
+// The configuration generation and the last reload's outcome, for STATUS=;
+// written by the reload thread, read by the status refresher.
+class ReloadHistory {
+public:
+    void record(bool reloaded, std::uint64_t generation) {
+        const std::lock_guard lock(mutex_);
+        generation_ = generation;
+        last_ = std::string(reloaded ? "ok" : "failed") + " at " + local_time_now();
+    }
+    ServiceStatus status(const SessionCounts& sessions) {
+        const std::lock_guard lock(mutex_);
+        return {generation_, last_, sessions.open_now(), sessions.transactions.load(std::memory_order_relaxed)};
+    }
+
+private:
+    static std::string local_time_now() {
+        const std::time_t now = std::time(nullptr);
+        std::tm parts{};
+        localtime_r(&now, &parts);
+        char text[32] = {};
+        std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &parts);
+        return text;
+    }
+
+    std::mutex mutex_;
+    std::uint64_t generation_ = 1;
+    std::string last_;
+};
+
+std::chrono::microseconds monotonic_now() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch());
+}
+
+void reload_loop(RuntimeHolder& runtimes, const ConfigSource& source, Logger& log, ReloadHistory& history,
+                 const SessionCounts& sessions) {
+    while (std::optional<ReloadRequest> request = reload_requests.wait()) {
+        notify_service(reloading_message(monotonic_now()));
+        std::string asked_by;
+        for (const ReloadRequester& requester : request->requesters)
+            asked_by += (asked_by.empty() ? " (asked by pid " : ", ") + std::to_string(requester.pid());
+        if (!asked_by.empty()) asked_by += ")";
+        log.info(std::string(signal_name(request->signal_number)) + asked_by + ": reloading " + source.path);
         const ReloadOutcome outcome = runtimes.reload(source, make_ldns_resolver);
+        const auto runtime = runtimes.current();
+        ReloadAnswer answer{outcome.reloaded, runtime->generation, !outcome.ignored.empty()};
         if (!outcome.reloaded) {
             log.error("reload failed, keeping the previous configuration: " + outcome.error);
-            continue;
+        } else {
+            log.configure(runtime->config.log_level, runtime->config.syslog_facility);
+            for (const std::string& key : outcome.ignored)
+                log.warning("reload: a new " + key + " takes effect only after a restart");
+            std::string cache;
+            if (outcome.cache_kept)
+                cache = "; the DNS cache is kept (" + std::to_string(runtime->cache->stats().entries) + " answers)";
+            else if (runtime->cache)
+                cache = "; a new, empty DNS cache (the DNS settings changed)";
+            log.info("reloaded " + runtime->config.source + " (generation " + std::to_string(runtime->generation) +
+                     "); connections already open keep the previous configuration" + cache);
         }
-        const auto runtime = runtimes.current();
-        log.configure(runtime->config.log_level, runtime->config.syslog_facility);
-        for (const std::string& key : outcome.ignored)
-            log.warning("reload: a new " + key + " takes effect only after a restart");
-        std::string cache;
-        if (outcome.cache_kept)
-            cache = "; the DNS cache is kept (" + std::to_string(runtime->cache->stats().entries) + " answers)";
-        else if (runtime->cache)
-            cache = "; a new, empty DNS cache (the DNS settings changed)";
-        log.info("reloaded " + runtime->config.source + " (generation " + std::to_string(runtime->generation) +
-                 "); connections already open keep the previous configuration" + cache);
+        history.record(outcome.reloaded, runtime->generation);
+        notify_service(ready_message(history.status(sessions)));
+        for (const ReloadRequester& requester : request->requesters)
+            if (!requester.answer(answer))
+                log.warning("could not answer pid " + std::to_string(requester.pid()) + " about the reload");
     }
 }
 
@@ -155,11 +203,19 @@ int run_daemon(const Options& options, Config config) {
     }
 
     const MemoryTrimmer trimmer(sessions, std::chrono::seconds(5));
-    std::thread reloader(reload_loop, std::ref(runtimes), std::cref(options.config_source), std::ref(log));
+    ReloadHistory history;
+    history.record(true, runtimes.current()->generation);
+    const StatusRefresher refresher([&] { return history.status(sessions); }, std::chrono::seconds(10));
+    std::thread reloader(reload_loop, std::ref(runtimes), std::cref(options.config_source), std::ref(log),
+                         std::ref(history), std::cref(sessions));
     log.info("started " + version_text().substr(0, version_text().size() - 1) + ": " + config.source + ", socket " +
              config.socket.text + (started.user ? ", user " + started.user->name : "") +
              (config.dry_run ? ", dry run" : ""));
+    // The socket is bound and privileges are dropped: the MTA may connect (it
+    // waits in the listen queue until smfi_main() accepts).
+    notify_service(ready_message(history.status(sessions)));
     const bool ok = run_milter();
+    notify_service(stopping_message());  // once more, if libmilter stopped by itself
     reload_requests.stop();
     reloader.join();
     remove_files(config, started, log);
@@ -171,10 +227,18 @@ int run_daemon(const Options& options, Config config) {
 
 // libmilter's signal thread calls sigwait(); the link option -Wl,--wrap=sigwait
 // (milter/CMakeLists.txt) sends those calls here. See signals.hpp.
-extern "C" int __real_sigwait(const sigset_t* set, int* signal_number);
+// It waits with sigwaitinfo() instead, which also says who sent a signal.
 extern "C" int __wrap_sigwait(const sigset_t* set, int* signal_number) {
-    return milter::sigwait_passing_reloads(__real_sigwait, set, signal_number,
-                                           [](int reload_signal) { milter::reload_requests.post(reload_signal); });
+    const int status =
+        milter::sigwait_passing_reloads(sigwaitinfo, set, signal_number, [](const milter::ReloadSignal& signal) {
+            milter::reload_requests.post(signal.signal_number, signal.requester != 0
+                                                                   ? milter::ReloadRequester::open(signal.requester)
+                                                                   : std::nullopt);
+        });
+    // Anything else libmilter waits for stops it: tell systemd at once, before
+    // libmilter waits for the sessions still open.
+    if (status == 0) milter::notify_service(milter::stopping_message());
+    return status;
 }
 
 // libmilter's listener accept()s and its workers read() the MTA's commands; the

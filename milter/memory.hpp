@@ -24,11 +24,13 @@ namespace milter {
 void limit_malloc_arenas(unsigned cpus);
 
 // Sessions opened and ended so far, and the most open at once since the
-// trimmer last looked (the callbacks count them).
+// trimmer last looked (the callbacks count them); and the MAIL FROM commands
+// seen, for the service status line.
 struct SessionCounts {
     std::atomic<std::uint64_t> opened{0};
     std::atomic<std::uint64_t> ended{0};
     std::atomic<std::uint64_t> peak{0};
+    std::atomic<std::uint64_t> transactions{0};
 
     void open();  // opened, and the peak raised to what is open now
     void end() { ended.fetch_add(1, std::memory_order_relaxed); }

@@ -1,20 +1,29 @@
 // milter/signals.cpp: see signals.hpp.
 #include "milter/signals.hpp"
 
+#include <cerrno>
 #include <utility>
 
 namespace milter {
 
-int sigwait_passing_reloads(SigwaitFunction real_sigwait, const sigset_t* set, int* signal_number,
-                            const std::function<void(int signal_number)>& on_reload) {
+int sigwait_passing_reloads(SigwaitinfoFunction wait_for_signal, const sigset_t* set, int* signal_number,
+                            const std::function<void(const ReloadSignal& signal)>& on_reload) {
     // libmilter's set has no SIGUSR1: without it here the signal, blocked in every
     // thread, would stay pending for ever.
     sigset_t with_reloads = *set;
     sigaddset(&with_reloads, SIGUSR1);
     while (true) {
-        const int status = real_sigwait(&with_reloads, signal_number);
-        if (status != 0 || (*signal_number != SIGHUP && *signal_number != SIGUSR1)) return status;
-        on_reload(*signal_number);
+        siginfo_t info{};
+        const int received = wait_for_signal(&with_reloads, &info);
+        if (received < 0) {
+            if (errno == EINTR) continue;
+            return errno;  // as sigwait() reports errors
+        }
+        *signal_number = received;
+        if (received != SIGHUP && received != SIGUSR1) return 0;
+        ReloadSignal signal{received, 0};
+        if (info.si_code == SI_QUEUE && info.si_value.sival_int == reload_request_value) signal.requester = info.si_pid;
+        on_reload(signal);
     }
 }
 
@@ -28,15 +37,18 @@ const char* signal_name(int signal_number) {
     }
 }
 
-void ReloadRequests::post(int signal_number) {
+void ReloadRequests::post(int signal_number, std::optional<ReloadRequester> requester) {
     {
         const std::lock_guard lock(mutex_);
-        pending_ = signal_number;
+        if (!pending_) pending_.emplace();
+        pending_->signal_number = signal_number;
+        if (requester && pending_->requesters.size() < max_requesters)
+            pending_->requesters.push_back(std::move(*requester));
     }
     changed_.notify_one();
 }
 
-std::optional<int> ReloadRequests::wait() {
+std::optional<ReloadRequest> ReloadRequests::wait() {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return pending_ || stopped_; });
     if (stopped_) return std::nullopt;
@@ -64,6 +76,7 @@ void block_daemon_signals() {
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGPIPE);
+    sigaddset(&set, reload_answer_signal());
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
