@@ -1,20 +1,24 @@
 #!/bin/sh
 # install-deps.sh [--test]: install what spf-milter needs on Debian 12, as root.
-#   (no option)  the build dependencies: compiler, CMake, ldns, Boost, libmilter
+#   (no option)  the build dependencies: compiler, CMake, ldns, Boost, libmilter,
+#                libsystemd (sd_notify)
 #   --test       also what the tests need: GoogleTest, Google Benchmark, libspf2
 #                (a peer of the benchmarks), pyspf-milter (the peer of the milter
 #                benchmark; installed with its service neither started nor enabled), yaml-cpp,
 #                the openspf RFC 7208 suite (python3-spf), Postfix, swaks, miltertest,
-#                clang-format and clang-tidy (the lint tests), and a private
+#                clang-format and clang-tidy (the lint tests), what
+#                packaging/build-deb.sh and the package test need (debhelper,
+#                dpkg-dev, build-essential, fakeroot, lintian), and a private
 #                unpacked Sendmail for the end-to-end tests
 # Only Debian packages are installed; nothing else is downloaded.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 
-build_packages="g++ cmake make pkg-config libldns-dev libboost-dev libmilter-dev"
+build_packages="g++ cmake make pkg-config libldns-dev libboost-dev libmilter-dev libsystemd-dev"
 test_packages="googletest libgtest-dev libgmock-dev libbenchmark-dev libspf2-dev libyaml-cpp-dev zlib1g-dev
   python3 python3-spf pyspf-milter postfix sasl2-bin libsasl2-modules iproute2 util-linux procps
-  clang-format-14 clang-tidy-14"
+  clang-format-14 clang-tidy-14
+  build-essential dpkg-dev debhelper fakeroot lintian"
 
 packages=$build_packages
 [ "${1:-}" = "--test" ] && packages="$packages $test_packages"
