@@ -38,8 +38,13 @@ int check_config(const Config& config) {
 
 int run_simulation(const Options& options, const Config& config) {
     // The daemon's resolver, cache and prefetch included, so that a simulation
-    // asks DNS the way the daemon would.
-    auto runtime = build_runtime(config, make_ldns_resolver);
+    // asks DNS the way the daemon would; with --zone, the cache in front of the file.
+    auto resolvers = simulation_resolvers(options.simulate);
+    if (auto* error = std::get_if<std::string>(&resolvers)) {
+        std::cerr << "spf-milter: " << *error << "\n";
+        return exit_usage;
+    }
+    auto runtime = build_runtime(config, std::get<ResolverFactory>(resolvers));
     if (auto* error = std::get_if<std::string>(&runtime)) {
         std::cerr << "spf-milter: " << *error << "\n";
         return exit_failure;
@@ -82,6 +87,7 @@ int main(int argc, char** argv) {
     switch (options.mode) {
         case Options::Mode::check_config: return check_config(config);
         case Options::Mode::simulate: return run_simulation(options, config);
+        case Options::Mode::reload: std::cerr << "spf-milter: --reload is not available\n"; return exit_failure;
         default: return run_daemon(options, std::move(config));
     }
 }

@@ -1,8 +1,10 @@
-// milter/options.hpp: the command line, spf-milter(8).
+// milter/options.hpp: the command line, spf-milter(8), read with the convention of
+// spf/cli/arguments.hpp (spf-query's too).
 //   spf-milter [-c FILE] [-p SOCKET] [-f] [--dns-server HOST[:PORT]]... [-n|--check-config]
-//              [--help] [--version]
 //   spf-milter --simulate --ip IP --helo NAME --from ADDR [--rcpt ADDR] [--json]
-//              [-c FILE] [--dns-server HOST[:PORT]]...
+//              [-c FILE] [--dns-server HOST[:PORT]... | --zone FILE]
+//   spf-milter --reload [--pid PID] [-c FILE]
+//   spf-milter -h|--help | -V|--version
 // Exit codes: 0 ok, 1 runtime failure, 2 usage error, 78 (EX_CONFIG) bad configuration.
 #pragma once
 
@@ -27,14 +29,18 @@ struct SimulateOptions {
     std::string from;  // "" is the null sender
     std::optional<std::string> rcpt;
     bool json = false;
+    std::optional<std::string> zone_file;  // --zone: answers from this file instead of DNS
 };
 
 struct Options {
-    enum class Mode : std::uint8_t { run, check_config, simulate, help, version };
+    enum class Mode : std::uint8_t { run, check_config, simulate, reload, help, version };
     Mode mode = Mode::run;
     ConfigSource config_source;  // -c, -p, --dns-server
     bool log_to_stderr = false;  // -f: the log goes to stderr instead of syslog
     SimulateOptions simulate;
+    // --reload --pid: the running daemon to ask; without it, the pid in pid_file.
+    // A positive number in the range of pid_t.
+    std::optional<long> reload_pid;
 };
 
 // Arguments without the program name. Error text for a usage error (exit 2).

@@ -7,6 +7,8 @@
 
 #include "milter/headers.hpp"
 #include "spf/cli/trace_format.hpp"
+#include "spf/cli/zone_file.hpp"
+#include "spf/zone.hpp"
 
 namespace milter {
 
@@ -116,6 +118,17 @@ std::variant<Simulation, std::string> simulate(const Config& config, const Simul
         simulation.recipient_action = action_for_recipient(config, simulation.decision.verdict, *simulation.recipient);
     }
     return simulation;
+}
+
+std::variant<ResolverFactory, std::string> simulation_resolvers(const SimulateOptions& request) {
+    if (!request.zone_file) return ResolverFactory(make_ldns_resolver);
+    auto zone = spf::cli::read_zone_file(*request.zone_file);
+    if (auto* error = std::get_if<std::string>(&zone)) return std::move(*error);
+    // Read once; the configuration's dns_servers and dns_timeout do not apply.
+    auto resolver = std::make_shared<spf::ZoneResolver>(std::get<spf::Zone>(std::move(zone)));
+    return ResolverFactory([resolver](const Config&) -> std::variant<std::shared_ptr<spf::Resolver>, std::string> {
+        return std::shared_ptr<spf::Resolver>(resolver);
+    });
 }
 
 std::string format_text(const Config& config, const Simulation& simulation) {

@@ -10,6 +10,7 @@
 #include "milter/envelope.hpp"
 #include "milter/options.hpp"
 #include "milter/policy.hpp"
+#include "milter/runtime.hpp"
 
 #include <optional>
 #include <string>
@@ -31,6 +32,12 @@ struct Simulation {
 std::variant<Simulation, std::string> simulate(const Config& config, const SimulateOptions& request,
                                                spf::Resolver& resolver, const spf::Clock& clock,
                                                const std::string& mta_hostname);
+
+// What answers the simulation's DNS questions: DNS as the daemon asks it
+// (make_ldns_resolver), or with --zone a ZoneResolver over the file's zone. Either
+// goes to build_runtime(), which puts the daemon's cache in front. Error text, naming
+// the file and line, if the zone file cannot be read or parsed (a usage error).
+std::variant<ResolverFactory, std::string> simulation_resolvers(const SimulateOptions& request);
 
 std::string format_text(const Config& config, const Simulation& simulation);
 std::string format_json(const Config& config, const Simulation& simulation);

@@ -133,9 +133,8 @@ std::optional<int> parse(int argc, char** argv, Arguments& arguments) {
     for (const cli::Argument& argument : list) {
         const std::string_view option = argument.option;
         const std::string value(argument.value.value_or(""));
-        if (option.empty()) {
-            return usage_error("unexpected argument '" + std::string(argument.written) + "'");
-        } else if (option == "--trace") {
+        if (option.empty()) return usage_error("unexpected argument '" + std::string(argument.written) + "'");
+        if (option == "--trace") {
             arguments.trace = true;
         } else if (option == "--json") {
             arguments.json = true;

@@ -1,10 +1,17 @@
 // tests/milter/simulate_test.cpp: milter/simulate.cpp, spf-milter --simulate over a
-// ZoneResolver: what it prints (text and JSON) is the daemon's own decide().
+// ZoneResolver: what it prints (text and JSON) is the daemon's own decide(); and
+// --simulate --zone FILE, through simulation_resolvers() and the program itself.
 #include "milter/simulate.hpp"
 #include "spf/zone.hpp"
 #include "support.hpp"
 
 #include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
 
 namespace {
 
@@ -180,6 +187,126 @@ TEST(Simulate, RefusesAnIpThatIsNotOne) {
                                    "mx.example.net");
     ASSERT_TRUE(std::holds_alternative<std::string>(result));
     EXPECT_EQ(std::get<std::string>(result), "--ip 'mail.example.com' is not an IP address");
+}
+
+// --- --zone FILE -------------------------------------------------------------
+
+std::string write_file(const std::string& name, const std::string& text) {
+    const std::string path = ::testing::TempDir() + name;
+    std::ofstream(path) << text;
+    return path;
+}
+
+// A simulation as main() runs it: the factory of simulation_resolvers() through
+// build_runtime(), so with the daemon's cache in front of the zone.
+std::variant<Simulation, std::string> simulate_with_zone(const milter::Config& config, SimulateOptions options) {
+    auto resolvers = milter::simulation_resolvers(options);
+    if (auto* error = std::get_if<std::string>(&resolvers)) return *error;
+    auto runtime = milter::build_runtime(config, std::get<milter::ResolverFactory>(resolvers));
+    if (auto* error = std::get_if<std::string>(&runtime)) return *error;
+    // The real clock, as main() has: the cache's deadlines are steady_clock's.
+    return milter::simulate(config, options, *std::get<std::shared_ptr<const milter::Runtime>>(runtime)->resolver,
+                            spf::system_clock(), "mx.example.net");
+}
+
+TEST(SimulateZone, AnswersFromTheZoneFileThroughTheDaemonsCache) {
+    const auto config = config_from("dns_servers = 192.0.2.53");  // not asked: the zone answers
+    SimulateOptions options = request("198.51.100.7", "mail.example.com", "alice@example.com");
+    options.zone_file = write_file("simulate_zone_test.zone", world);
+    auto fail = simulate_with_zone(config, options);
+    ASSERT_TRUE(std::holds_alternative<Simulation>(fail)) << std::get<std::string>(fail);
+    const Simulation& refused = std::get<Simulation>(fail);
+    ASSERT_TRUE(refused.decision.checks.mailfrom.has_value());
+    EXPECT_EQ(refused.decision.checks.mailfrom->result, spf::Result::fail);
+    EXPECT_EQ(refused.decision.verdict.action, milter::Action::reject);
+
+    options.ip = "192.0.2.25";
+    auto pass = simulate_with_zone(config, options);
+    ASSERT_TRUE(std::holds_alternative<Simulation>(pass)) << std::get<std::string>(pass);
+    const Simulation& accepted = std::get<Simulation>(pass);
+    EXPECT_EQ(accepted.decision.checks.helo->result, spf::Result::pass);
+    EXPECT_EQ(accepted.decision.checks.mailfrom->result, spf::Result::pass);
+    EXPECT_EQ(accepted.decision.verdict.action, milter::Action::accept);
+    EXPECT_GT(accepted.decision.checks.mailfrom->counters.dns_queries, 0U);  // asked, not assumed
+}
+
+TEST(SimulateZone, RefusesABadZoneFileNamingTheFileAndLine) {
+    SimulateOptions options = request("192.0.2.25", "mail.example.com", "alice@example.com");
+    options.zone_file = write_file("simulate_bad.zone", "# a comment\nexample.com TXT v=spf1\n");
+    auto result = simulate_with_zone(config_from(""), options);
+    ASSERT_TRUE(std::holds_alternative<std::string>(result));
+    EXPECT_EQ(std::get<std::string>(result), *options.zone_file + ": line 2: TXT strings must be quoted, got v=spf1");
+
+    options.zone_file = ::testing::TempDir() + "no-such-simulate.zone";
+    result = simulate_with_zone(config_from(""), options);
+    ASSERT_TRUE(std::holds_alternative<std::string>(result));
+    EXPECT_EQ(std::get<std::string>(result), *options.zone_file + ": No such file or directory");
+}
+
+struct Outcome {
+    int status = -1;
+    std::string output;  // stdout and stderr together
+};
+
+Outcome run_milter(const std::string& arguments) {
+    const std::string command = std::string(SPF_BINARY_DIR) + "/milter/spf-milter " + arguments + " 2>&1";
+    Outcome result;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) return result;
+    std::array<char, 4096> buffer{};
+    std::size_t got = 0;
+    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), got);
+    const int status = pclose(pipe);
+    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+class SimulateZoneProgram : public ::testing::Test {
+protected:
+    void SetUp() override {
+        config_ = write_file("simulate_program.conf", "authserv_id = mx.example.net\n");
+        zone_ = write_file("simulate_program.zone", world);
+    }
+    std::string config_, zone_;
+};
+
+TEST_F(SimulateZoneProgram, PrintsTheDaemonsDecisionFromTheZone) {
+    const Outcome fail = run_milter("--simulate -c " + config_ + " --zone " + zone_ +
+                                    " --ip 198.51.100.7 --helo mail.example.com --from alice@example.com");
+    EXPECT_EQ(fail.status, 0) << fail.output;
+    EXPECT_NE(fail.output.find("mailfrom identity: fail (matched -all in example.com)"), std::string::npos)
+        << fail.output;
+    EXPECT_NE(fail.output.find("reply at MAIL FROM: 550 5.7.23"), std::string::npos) << fail.output;
+    const Outcome pass = run_milter("--simulate --config=" + config_ + " --zone=" + zone_ +
+                                    " --ip=192.0.2.25 --helo=mail.example.com --from=alice@example.com --json");
+    EXPECT_EQ(pass.status, 0) << pass.output;
+    EXPECT_NE(pass.output.find("\"action\":\"accept\""), std::string::npos) << pass.output;
+    EXPECT_NE(pass.output.find("spf=pass"), std::string::npos) << pass.output;
+}
+
+TEST_F(SimulateZoneProgram, ExitsWithAUsageErrorForABadZone) {
+    const std::string bad =
+        write_file("simulate_program_bad.zone", "example.com TXT \"v=spf1 -all\"\nexample.com MX x y\n");
+    const Outcome result = run_milter("--simulate -c " + config_ + " --zone " + bad +
+                                      " --ip 192.0.2.1 --helo h.example.com --from a@example.com");
+    EXPECT_EQ(result.status, 2);
+    EXPECT_EQ(result.output,
+              "spf-milter: " + bad + ": line 2: MX preference must be a number from 0 to 65535, got \"x\"\n");
+    const Outcome missing = run_milter("--simulate -c " + config_ + " --zone " + ::testing::TempDir() +
+                                       "absent.zone --ip 192.0.2.1 --helo h.example.com --from a@example.com");
+    EXPECT_EQ(missing.status, 2);
+    EXPECT_NE(missing.output.find("absent.zone: No such file or directory"), std::string::npos) << missing.output;
+}
+
+TEST_F(SimulateZoneProgram, RefusesAZoneWithADnsServer) {
+    const Outcome result =
+        run_milter("--simulate -c " + config_ + " --zone " + zone_ +
+                   " --dns-server 127.0.0.1 --ip 192.0.2.1 --helo h.example.com --from a@example.com");
+    EXPECT_EQ(result.status, 2);
+    EXPECT_EQ(result.output.rfind(
+                  "spf-milter: --zone cannot be combined with --dns-server: the zone file answers instead of DNS\n", 0),
+              0U)
+        << result.output;
 }
 
 }  // namespace
