@@ -67,19 +67,18 @@ echo "build-deb.sh: built in $(($(date +%s) - started)) s"
 
 mkdir -p "$outdir"
 rm -f "$outdir"/spf-milter_*.deb "$outdir"/spf-milter-dbgsym_*.deb
-debs="$scratch/spf-milter_${deb_version}_$arch.deb $scratch/spf-milter-dbgsym_${deb_version}_$arch.deb"
-for deb in $debs; do
-    [ -f "$deb" ] || die "dpkg-buildpackage made no $(basename "$deb")"
-    cp "$deb" "$outdir/"
+main=spf-milter_${deb_version}_$arch.deb
+dbgsym=spf-milter-dbgsym_${deb_version}_$arch.deb
+for deb in "$main" "$dbgsym"; do
+    [ -f "$scratch/$deb" ] || die "dpkg-buildpackage made no $deb"
+    cp "$scratch/$deb" "$outdir/"
 done
 
 echo "build-deb.sh: lintian"
-# shellcheck disable=SC2086
-(cd "$outdir" && lintian --fail-on error --display-info $(for deb in $debs; do basename "$deb"; done)) ||
-    die "lintian found errors"
+lintian --fail-on error --display-info "$outdir/$main" "$outdir/$dbgsym" || die "lintian found errors"
 
 trap - EXIT
 rm -rf "$scratch"
-for deb in $debs; do
-    echo "build-deb.sh: $outdir/$(basename "$deb") ($(du -k "$outdir/$(basename "$deb")" | cut -f1) KiB)"
+for deb in "$main" "$dbgsym"; do
+    echo "build-deb.sh: $outdir/$deb ($(du -k "$outdir/$deb" | cut -f1) KiB)"
 done

@@ -1,14 +1,15 @@
 #!/bin/sh
-# install-deps.sh [--test]: install what spf-milter needs on Debian 12, as root.
+# install-deps.sh [--package|--test]: install what spf-milter needs on Debian 12, as root.
 #   (no option)  the build dependencies: compiler, CMake, ldns, Boost, libmilter,
 #                libsystemd (sd_notify)
+#   --package    also what packaging/build-deb.sh needs: debhelper, dpkg-dev,
+#                build-essential, fakeroot, lintian
 #   --test       also what the tests need: GoogleTest, Google Benchmark, libspf2
 #                (a peer of the benchmarks), pyspf-milter (the peer of the milter
 #                benchmark; installed with its service neither started nor enabled), yaml-cpp,
 #                the openspf RFC 7208 suite (python3-spf), Postfix, swaks, miltertest,
-#                clang-format and clang-tidy (the lint tests), what
-#                packaging/build-deb.sh and the package test need (debhelper,
-#                dpkg-dev, build-essential, fakeroot, lintian), and a private
+#                clang-format and clang-tidy (the lint tests), the --package
+#                ones (the package test builds the .deb), and a private
 #                unpacked Sendmail for the end-to-end tests
 # Only Debian packages are installed; nothing else is downloaded.
 set -eu
@@ -17,11 +18,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 build_packages="g++ cmake make pkg-config libldns-dev libboost-dev libmilter-dev libsystemd-dev"
 test_packages="googletest libgtest-dev libgmock-dev libbenchmark-dev libspf2-dev libyaml-cpp-dev zlib1g-dev
   python3 python3-spf pyspf-milter postfix sasl2-bin libsasl2-modules iproute2 util-linux procps
-  clang-format-14 clang-tidy-14
-  build-essential dpkg-dev debhelper fakeroot lintian"
+  clang-format-14 clang-tidy-14"
+package_packages="build-essential dpkg-dev debhelper fakeroot lintian"
 
 packages=$build_packages
-[ "${1:-}" = "--test" ] && packages="$packages $test_packages"
+case ${1:-} in
+"") ;;
+--package) packages="$packages $package_packages" ;;
+--test) packages="$packages $package_packages $test_packages" ;;
+*)
+    echo "usage: $0 [--package|--test]" >&2
+    exit 2
+    ;;
+esac
 
 export DEBIAN_FRONTEND=noninteractive
 # Postfix asks how to configure the system instance: it is not used here.

@@ -2,7 +2,9 @@
 # run-all.sh: build spf-milter and run every test (unit tests, the RFC 7208 suite
 # in both resolver modes, the milter protocol and end-to-end tests, the soak
 # through Postfix, the lint checks), then build again with AddressSanitizer and
-# UndefinedBehaviorSanitizer and run them again (without the soak and the lint).
+# UndefinedBehaviorSanitizer and run them again (without the soak and the lint),
+# and last the Debian package: built, installed, run behind a chrooted Postfix,
+# purged (tests/package/package-test.sh).
 #   tests/run-all.sh [BUILD_DIR_PREFIX]   (default: build)
 # Expects the packages of packaging/install-deps.sh --test. Run as root: the
 # end-to-end tests start private Postfix and Sendmail instances.
@@ -36,3 +38,14 @@ run "$prefix" -- -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPF_SANITIZE=OFF -DSPF_BUIL
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run "$prefix-sanitize" -LE "soak|lint" -- \
     -DCMAKE_BUILD_TYPE=Debug -DSPF_SANITIZE=ON -DSPF_BUILD_BENCH=OFF
+
+# The package is built from the tree by its own build (no tests, no ccache);
+# the test's DNS server comes from the plain build. Exit 77: not root, skipped.
+started=$(date +%s)
+status=0
+SPF_TEST_DNS="$prefix/rfc7208-suite/spf-test-dns" "$top/tests/package/package-test.sh" || status=$?
+case $status in
+0) echo "run-all: package passed in $(($(date +%s) - started)) s" ;;
+77) echo "run-all: package test skipped (needs root)" ;;
+*) exit "$status" ;;
+esac

@@ -4,8 +4,14 @@
 #
 #   postfix_available                  dies unless Postfix can be run
 #   postfix_up SINK_PORT LISTENER...   LISTENER: ADDRESS:PORT=MILTER, e.g.
-#                                      127.0.0.1:2525=default or [::1]:2525=default
+#                                      127.0.0.1:2525=default or [::1]:2525=default;
+#                                      MILTER may also be smtpd_milters itself
+#                                      (unix:PATH, inet:HOST:PORT)
 #   postfix_down
+#
+# POSTFIX_CHROOT=y (before postfix_up): smtpd runs chrooted in the queue
+# directory, as Debian's Postfix does (master.cf chroot y); a relative unix:
+# milter path is then found inside it.
 #
 # Everything lives in $RUN/postfix: main.cf and master.cf, queue, data
 # directory, log file. The system instance (/etc/postfix) is neither read nor
@@ -40,6 +46,12 @@ postfix_up() {
 	echo secret | saslpasswd2 -p -c -f "$dir/etc/sasl/sasldb2" -u example.com alice ||
 		die "saslpasswd2 could not create $dir/etc/sasl/sasldb2"
 	chown postfix:postfix "$dir/etc/sasl/sasldb2"
+	if [ "${POSTFIX_CHROOT:-n}" = y ]; then
+		# A chrooted smtpd opens the sasldb after the chroot: the same path
+		# inside the queue directory.
+		mkdir -p "$dir/queue$dir/etc/sasl"
+		cp -p "$dir/etc/sasl/sasldb2" "$dir/queue$dir/etc/sasl/"
+	fi
 
 	cat >"$dir/etc/main.cf" <<-EOF
 		# Private instance for the spf-milter end-to-end tests.
@@ -76,16 +88,22 @@ postfix_up() {
 		biff = no
 	EOF
 
-	# No chroot: a chroot would need copies of /etc files in the queue.
+	# No chroot by default: a chroot would need copies of /etc files in the
+	# queue. The smtpd listeners are the only chrooted services with it.
 	{
 		echo "# Private instance for the spf-milter end-to-end tests."
 		for listener in "$@"; do
 			address=${listener%=*}
 			milter=${listener##*=}
 			# Postfix names a TCP milter inet:HOST:PORT.
-			socket=$(milter_socket "$milter")
-			[ -n "${MILTER_TCP_PORT[$milter]:-}" ] && socket=inet:127.0.0.1:${MILTER_TCP_PORT[$milter]}
-			echo "$address inet n - n - - smtpd -o smtpd_milters=$socket"
+			case $milter in
+			unix:* | inet:*) socket=$milter ;;
+			*)
+				socket=$(milter_socket "$milter")
+				[ -n "${MILTER_TCP_PORT[$milter]:-}" ] && socket=inet:127.0.0.1:${MILTER_TCP_PORT[$milter]}
+				;;
+			esac
+			echo "$address inet n - ${POSTFIX_CHROOT:-n} - - smtpd -o smtpd_milters=$socket"
 		done
 		cat <<-EOF
 			pickup    unix  n - n 60 1 pickup
