@@ -7,6 +7,7 @@
 #include "milter/config.hpp"
 
 #include "milter/config_keys.hpp"
+#include "milter/list_file.hpp"
 #include "spf/text.hpp"
 
 #include <algorithm>
@@ -52,6 +53,43 @@ std::string unknown_key_message(std::string_view key) {
     }
     if (best == nullptr) return "unknown key";
     return "unknown key (did you mean '" + std::string(best->name) + "'?)";
+}
+
+// value with each file:/path item replaced by the entries of its file. Every
+// entry is first given to the key alone, so that a bad one is reported with
+// its file and line ("/etc/spf-milter/relays:3: '10.0.0/8' is not a network").
+struct Expanded {
+    std::string value;
+    std::string error;  // empty: none
+};
+
+Expanded expand_list_files(const KeySpec& spec, std::string_view value) {
+    if (value.find(list_file_prefix) == std::string_view::npos) return {std::string(value), {}};
+    Expanded expanded;
+    Config scratch;
+    const auto add = [&](std::string_view item) {
+        if (!expanded.value.empty()) expanded.value += ", ";
+        expanded.value += item;
+    };
+    while (true) {
+        const std::size_t comma = value.find(',');
+        const std::string_view item = spf::trimmed(value.substr(0, comma));
+        if (item.starts_with(list_file_prefix)) {
+            const std::string path(item.substr(list_file_prefix.size()));
+            auto read = read_list_file(path);
+            if (auto* error = std::get_if<std::string>(&read)) return {{}, std::move(*error)};
+            for (const ListEntry& entry : std::get<std::vector<ListEntry>>(read)) {
+                if (std::string message = spec.apply(scratch, entry.text); !message.empty())
+                    return {{}, path + ":" + std::to_string(entry.line) + ": " + message};
+                add(entry.text);
+            }
+        } else if (!item.empty()) {
+            add(item);
+        }
+        if (comma == std::string_view::npos) break;
+        value.remove_prefix(comma + 1);
+    }
+    return expanded;
 }
 
 Config built_in_defaults() {
@@ -153,6 +191,10 @@ const Config& default_config() {
     return defaults;
 }
 
+bool is_list_key(std::string_view name) {
+    return std::find(list_keys.begin(), list_keys.end(), name) != list_keys.end();
+}
+
 const KeySpec* find_key(std::string_view name) {
     for (const KeySpec& spec : config_keys)
         if (spec.name == name) return &spec;
@@ -192,8 +234,13 @@ ConfigResult parse_config(std::string_view text, std::string_view file_name) {
         if (const auto first = seen.find(key); first != seen.end())
             return error(key, "given twice (first on line " + std::to_string(first->second) + ")");
         seen.emplace(key, line_number);
-        if (std::string message = spec->apply(config, spf::trimmed(line.substr(equals + 1))); !message.empty())
-            return error(key, std::move(message));
+        std::string value(spf::trimmed(line.substr(equals + 1)));
+        if (is_list_key(key)) {
+            Expanded expanded = expand_list_files(*spec, value);
+            if (!expanded.error.empty()) return error(key, std::move(expanded.error));
+            value = std::move(expanded.value);
+        }
+        if (std::string message = spec->apply(config, value); !message.empty()) return error(key, std::move(message));
     }
     return config;
 }

@@ -58,6 +58,8 @@ struct Config {
     std::vector<Network> trusted_networks;
     std::vector<Network> skip_networks;
     std::vector<std::string> skip_sender_domains;  // lower case; ".example.com" = subdomains
+    std::vector<std::string> trusted_forwarders;   // lower case; clients these domains' SPF passes
+    std::vector<std::string> strict_domains;       // lower case; ".example.com" = subdomains
     bool skip_authenticated = true;
     bool check_helo = true;
     Action helo_fail_action = Action::accept;

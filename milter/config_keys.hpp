@@ -92,6 +92,14 @@ KeySpec{"skip_sender_domains", "",
     "envelope-from domains that are not checked; .example.com = its subdomains",
     [](Config& c, std::string_view v) { return assign(c.skip_sender_domains, parse_domains(v)); },
     [](const Config& c) { return show_list(c.skip_sender_domains); }},
+KeySpec{"trusted_forwarders", "",
+    "domains whose SPF record lists the servers that forward to us: a client it passes is not checked",
+    [](Config& c, std::string_view v) { return assign(c.trusted_forwarders, parse_forwarders(v)); },
+    [](const Config& c) { return show_list(c.trusted_forwarders); }},
+KeySpec{"strict_domains", "",
+    "envelope-from domains for which any result but pass is refused; .example.com = its subdomains",
+    [](Config& c, std::string_view v) { return assign(c.strict_domains, parse_domains(v)); },
+    [](const Config& c) { return show_list(c.strict_domains); }},
 KeySpec{"skip_authenticated", "yes",
     "do not check clients that authenticated with SMTP AUTH",
     [](Config& c, std::string_view v) { return assign(c.skip_authenticated, parse_bool(v)); },
@@ -172,5 +180,13 @@ KeySpec{"syslog_facility", "mail",
 // clang-format on
 
 const KeySpec* find_key(std::string_view name);
+
+// The keys that take a comma-separated list. Each item of theirs may be
+// file:/path, which stands for the entries of that file (list_file.hpp).
+inline constexpr std::array<std::string_view, 7> list_keys = {
+    "dns_servers",        "trusted_networks", "skip_networks",     "skip_sender_domains",
+    "trusted_forwarders", "strict_domains",   "exempt_recipients",
+};
+bool is_list_key(std::string_view name);
 
 }  // namespace milter

@@ -199,6 +199,20 @@ Parsed<std::vector<std::string>> parse_domains(std::string_view value) {
     return domains;
 }
 
+Parsed<std::vector<std::string>> parse_forwarders(std::string_view value) {
+    constexpr std::size_t most = 100;
+    auto parsed = parse_domains(value);
+    auto* domains = std::get_if<std::vector<std::string>>(&parsed);
+    if (domains == nullptr) return parsed;
+    for (const std::string& domain : *domains)
+        if (domain.front() == '.')
+            return ValueError{quoted(domain) + ": a forwarder is a domain with an SPF record, not .domain"};
+    if (domains->size() > most)
+        return ValueError{std::to_string(domains->size()) + " forwarders: at most " + std::to_string(most) +
+                          " (each is checked for every client)"};
+    return parsed;
+}
+
 Parsed<std::vector<std::string>> parse_recipients(std::string_view value) {
     std::vector<std::string> recipients;
     for (std::string_view item : split_list(value)) {

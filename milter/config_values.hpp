@@ -52,6 +52,9 @@ Parsed<std::string> parse_reject_text(std::string_view value);
 Parsed<std::vector<spf::DnsServer>> parse_dns_servers(std::string_view value);
 Parsed<std::vector<Network>> parse_networks(std::string_view value);
 Parsed<std::vector<std::string>> parse_domains(std::string_view value);
+// Domains without the .domain form (a forwarder is one SPF record), at most 100:
+// each is evaluated for every client that is not skipped otherwise.
+Parsed<std::vector<std::string>> parse_forwarders(std::string_view value);
 Parsed<std::vector<std::string>> parse_recipients(std::string_view value);
 std::string assign_headers(Config& config, std::string_view value);
 

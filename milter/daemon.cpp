@@ -10,6 +10,7 @@
 #include "milter/daemon.hpp"
 
 #include "milter/callbacks.hpp"
+#include "milter/config_warnings.hpp"
 #include "milter/log.hpp"
 #include "milter/memory.hpp"
 #include "milter/process.hpp"
@@ -211,6 +212,7 @@ int run_daemon(const Options& options, Config config) {
     log.info("started " + version_text().substr(0, version_text().size() - 1) + ": " + config.source + ", socket " +
              config.socket.text + (started.user ? ", user " + started.user->name : "") +
              (config.dry_run ? ", dry run" : ""));
+    for (const std::string& warning : config_warnings(config)) log.warning(warning);
     // The socket is bound and privileges are dropped: the MTA may connect (it
     // waits in the listen queue until smfi_main() accepts).
     notify_service(ready_message(history.status(sessions)));

@@ -38,6 +38,7 @@ std::string format_decision(const Session& session, const Transaction& transacti
     field(line, "envelope-from", log_value("<" + transaction.reverse_path.address + ">", 300));
     if (checks.skip != SkipReason::none) {
         field(line, "skip", to_string(checks.skip));
+        if (!checks.forwarder.empty()) field(line, "forwarder", checks.forwarder);
         field(line, "action", "accept");
         return line;
     }
@@ -61,6 +62,7 @@ std::string format_decision(const Session& session, const Transaction& transacti
     if (by_helo && checks.mailfrom && !checks.mailfrom_is_helo)
         field(line, "mailfrom-result", spf::to_string(checks.mailfrom->result));
     field(line, "action", to_string(verdict.action));
+    if (verdict.strict_domain) field(line, "strict-domain", "yes");
     if (verdict.action != verdict.policy_action) {
         field(line, "dry-run", "yes");
         field(line, "would", to_string(verdict.policy_action));

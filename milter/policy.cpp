@@ -29,15 +29,31 @@ int severity(Action action) {
     return 0;
 }
 
-bool sender_domain_skipped(const Config& config, const ReversePath& path) {
-    if (path.null_sender || path.domain.empty()) return false;
-    std::string domain = lower_case(path.domain);
+// domain is listed: equal to an entry, or below a ".example.com" one.
+bool domain_listed(const std::vector<std::string>& list, std::string_view name) {
+    if (name.empty()) return false;
+    std::string domain = lower_case(name);
     if (domain.back() == '.') domain.pop_back();
-    return std::any_of(config.skip_sender_domains.begin(), config.skip_sender_domains.end(),
-                       [&](const std::string& entry) {
-                           if (entry.front() != '.') return domain == entry;
-                           return domain.size() > entry.size() && domain.ends_with(entry);
-                       });
+    return std::any_of(list.begin(), list.end(), [&](const std::string& entry) {
+        if (entry.front() != '.') return domain == entry;
+        return domain.size() > entry.size() && domain.ends_with(entry);
+    });
+}
+
+bool sender_domain_skipped(const Config& config, const ReversePath& path) {
+    if (path.null_sender) return false;
+    return domain_listed(config.skip_sender_domains, path.domain);
+}
+
+// The first trusted forwarder whose SPF passes the client, or "".
+std::string passing_forwarder(const Config& config, const Session& session, spf::Resolver& resolver,
+                              const spf::CheckOptions& options) {
+    for (const std::string& domain : config.trusted_forwarders) {
+        const spf::Request request{spf::Identity::mailfrom, session.client->unmapped(), "postmaster@" + domain,
+                                   session.helo};
+        if (spf::check_identity(request, resolver, options).result == spf::Result::pass) return domain;
+    }
+    return {};
 }
 
 spf::CheckOptions options_for(const Config& config, const Session& session, const spf::Clock& clock) {
@@ -50,7 +66,8 @@ spf::CheckOptions options_for(const Config& config, const Session& session, cons
     return options;
 }
 
-Reply reply_for(spf::Result result, Action action, const spf::Evaluation& evaluation, const spf::IpAddress& client) {
+Reply reply_for(spf::Result result, Action action, const spf::Evaluation& evaluation, const spf::IpAddress& client,
+                const std::string& prefix) {
     const bool temporary = action == Action::tempfail;
     const std::string domain = SafeText::from(evaluation.domain, SafeText::domain_cap).str();
     const std::string reason = SafeText::from(evaluation.reason).str();
@@ -79,7 +96,7 @@ Reply reply_for(spf::Result result, Action action, const spf::Evaluation& evalua
         case spf::Result::pass: text = "SPF pass"; break;
     }
     return Reply{temporary ? "451" : "550", (temporary ? "4." : "5.") + detail,
-                 ReplyText::from(SafeText::from(text, 4096))};
+                 ReplyText::from(SafeText::from(prefix + text, 4096))};
 }
 
 SpfReport report_of(spf::Identity identity, const spf::Evaluation& evaluation, const Session& session,
@@ -125,6 +142,7 @@ std::string_view to_string(SkipReason reason) {
         case SkipReason::skip_network: return "skip-network";
         case SkipReason::authenticated: return "authenticated";
         case SkipReason::sender_domain: return "sender-domain";
+        case SkipReason::trusted_forwarder: return "trusted-forwarder";
     }
     return "?";
 }
@@ -163,6 +181,17 @@ Checks run_checks(const Config& config, const Session& session, const Transactio
 
     const auto started = clock.now();
     const spf::CheckOptions options = options_for(config, session, clock);
+    const auto elapsed = [&] {
+        return static_cast<unsigned>(duration_cast<milliseconds>(clock.now() - started).count());
+    };
+    if (!config.trusted_forwarders.empty()) {
+        checks.forwarder = passing_forwarder(config, session, resolver, options);
+        if (!checks.forwarder.empty()) {
+            checks.skip = SkipReason::trusted_forwarder;
+            checks.elapsed_ms = elapsed();
+            return checks;
+        }
+    }
     spf::Request request{spf::Identity::helo, session.client->unmapped(), transaction.reverse_path.address,
                          session.helo};
     // A client that never said HELO (Postfix allows it by default) has no HELO
@@ -217,7 +246,7 @@ Checks run_checks(const Config& config, const Session& session, const Transactio
             checks.mailfrom = spf::check_identity(request, resolver, options);
         }
     }
-    checks.elapsed_ms = static_cast<unsigned>(duration_cast<milliseconds>(clock.now() - started).count());
+    checks.elapsed_ms = elapsed();
     return checks;
 }
 
@@ -228,22 +257,36 @@ Verdict verdict_for(const Config& config, const Session& session, const Transact
     verdict.authserv_id = authserv_id_of(config, session);
     if (checks.skip != SkipReason::none) {
         // A skipped sender domain does not make the client trusted: A-R fields that
-        // claim to be ours are still forged. Trusted and authenticated clients are ours.
-        verdict.remove_forged_results = config.remove_forged_results && checks.skip == SkipReason::sender_domain;
+        // claim to be ours are still forged; nor does a forwarder (it is not ours).
+        // Trusted and authenticated clients are ours.
+        verdict.remove_forged_results = config.remove_forged_results && (checks.skip == SkipReason::sender_domain ||
+                                                                         checks.skip == SkipReason::trusted_forwarder);
         return verdict;
     }
     verdict.remove_forged_results = config.remove_forged_results;
 
     const Action helo_action =
         checks.helo && checks.helo->result == spf::Result::fail ? config.helo_fail_action : Action::accept;
-    const Action mailfrom_action = checks.mailfrom ? action_for(config, checks.mailfrom->result) : Action::accept;
+    Action mailfrom_action = checks.mailfrom ? action_for(config, checks.mailfrom->result) : Action::accept;
+    const std::string_view mailfrom_domain =
+        transaction.reverse_path.null_sender ? std::string_view(session.helo) : transaction.reverse_path.domain;
+    if (checks.mailfrom && checks.mailfrom->result != spf::Result::pass &&
+        domain_listed(config.strict_domains, mailfrom_domain)) {
+        verdict.strict_domain = true;
+        mailfrom_action = checks.mailfrom->result == spf::Result::temperror ? Action::tempfail : Action::reject;
+    }
     const bool by_helo = severity(helo_action) >= severity(mailfrom_action) && helo_action != Action::accept;
     verdict.decided_by = by_helo || !checks.mailfrom ? spf::Identity::helo : spf::Identity::mailfrom;
     verdict.policy_action = by_helo ? helo_action : mailfrom_action;
     verdict.action = config.dry_run ? Action::accept : verdict.policy_action;
     if (verdict.policy_action != Action::accept) {
         const spf::Evaluation& deciding = by_helo ? *checks.helo : *checks.mailfrom;
-        verdict.reply = reply_for(deciding.result, verdict.policy_action, deciding, session.client->unmapped());
+        // First in the text, which the client may see cut to 200 octets.
+        const std::string prefix =
+            verdict.strict_domain && !by_helo
+                ? SafeText::from(mailfrom_domain, SafeText::domain_cap).str() + " accepts only SPF pass here: "
+                : std::string();
+        verdict.reply = reply_for(deciding.result, verdict.policy_action, deciding, session.client->unmapped(), prefix);
     }
     verdict.headers = headers_for(config, session, transaction, checks, verdict.authserv_id);
     return verdict;

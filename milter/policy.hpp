@@ -30,12 +30,13 @@ namespace milter {
 
 // Why a transaction was not checked.
 enum class SkipReason : std::uint8_t {
-    none,             // checked
-    local,            // no client address: a local submission
-    trusted_network,  // trusted_networks
-    skip_network,     // skip_networks
-    authenticated,    // {auth_authen} with skip_authenticated
-    sender_domain,    // skip_sender_domains
+    none,               // checked
+    local,              // no client address: a local submission
+    trusted_network,    // trusted_networks
+    skip_network,       // skip_networks
+    authenticated,      // {auth_authen} with skip_authenticated
+    sender_domain,      // skip_sender_domains
+    trusted_forwarder,  // trusted_forwarders: one of those domains' SPF passes the client
 };
 std::string_view to_string(SkipReason reason);  // "trusted-network", ...
 
@@ -46,11 +47,17 @@ struct Checks {
     std::optional<spf::Evaluation> helo;      // the HELO identity, when evaluated
     std::optional<spf::Evaluation> mailfrom;  // the MAIL FROM identity, when evaluated
     bool mailfrom_is_helo = false;            // null sender: one evaluation served both (§2.4)
+    std::string forwarder;                    // trusted_forwarder: the domain whose SPF passed
     unsigned elapsed_ms = 0;                  // both checks together
 };
 
 // Evaluates what the configuration asks for. All DNS of the transaction shares
-// one deadline: clock.now() + check_timeout.
+// one deadline: clock.now() + check_timeout. trusted_forwarders are evaluated
+// first, in their order, each as MAIL FROM postmaster@DOMAIN for the client
+// (policyd-spf's Domain_Whitelist): the first pass skips the checks. Unlike
+// skip_sender_domains this cannot be claimed by a sender: it depends on the
+// client's address only. A forwarder that does not pass (temperror included)
+// changes nothing.
 Checks run_checks(const Config& config, const Session& session, const Transaction& transaction, spf::Resolver& resolver,
                   const spf::Clock& clock);
 
@@ -67,11 +74,15 @@ struct Verdict {
     RejectStage stage = RejectStage::mail;  // where a reject or tempfail is given
     std::optional<Reply> reply;             // set when policy_action is not accept
     spf::Identity decided_by = spf::Identity::mailfrom;
+    bool strict_domain = false;          // refused because the sender domain is in strict_domains
     std::vector<HeaderField> headers;    // top-down order, added at end of message
     bool remove_forged_results = false;  // remove incoming A-R that claim authserv_id
     std::string authserv_id;
 };
 
+// strict_domains: for a MAIL FROM domain listed there, any result but pass is
+// refused (a temperror with 451 4.7.24, the others with 550 and their code),
+// whatever the *_action keys say; dry_run still only logs.
 Verdict verdict_for(const Config& config, const Session& session, const Transaction& transaction, const Checks& checks);
 
 struct Decision {

@@ -2,6 +2,7 @@
 // the defaults, one value of every key, each kind of bad line, lists and sockets.
 #include "milter/config.hpp"
 #include "milter/config_keys.hpp"
+#include "milter/config_values.hpp"
 #include "support.hpp"
 
 #include <gtest/gtest.h>
@@ -401,6 +402,50 @@ TEST_F(ConfigFiles, NameTheCommandLineWhenAnOverrideIsBad) {
     ASSERT_TRUE(std::holds_alternative<ConfigError>(loaded));
     EXPECT_EQ(std::get<ConfigError>(loaded).file, "command line");
     EXPECT_EQ(std::get<ConfigError>(loaded).key, "socket");
+}
+
+TEST_F(ConfigFiles, ReadListItemsFromFilesOneEntryALineWithComments) {
+    const std::string relays = write("relays", "# backup MX\n198.51.100.0/24   # the old one\n\n  2001:db8::/32\n");
+    const std::string domains = write("strict", "Bank.Example\n.pay.example\n");
+    const Config c = config_from("skip_networks = 192.0.2.1, file:" + relays + "\nstrict_domains = file:" + domains +
+                                 "\ntrusted_forwarders = forwarder.example");
+    ASSERT_EQ(c.skip_networks.size(), 3U);
+    EXPECT_EQ(milter::show_networks(c.skip_networks), "192.0.2.1, 198.51.100.0/24, 2001:db8::/32");
+    EXPECT_EQ(c.strict_domains, (std::vector<std::string>{"bank.example", ".pay.example"}));
+    EXPECT_EQ(c.trusted_forwarders, (std::vector<std::string>{"forwarder.example"}));
+}
+
+TEST_F(ConfigFiles, ReadAListFileAgainEachTimeTheConfigurationIsRead) {
+    const std::string path = write("forwarders", "one.example\n");
+    EXPECT_EQ(config_from("trusted_forwarders = file:" + path).trusted_forwarders.size(), 1U);
+    write("forwarders", "one.example\ntwo.example\n");  // as before a reload
+    EXPECT_EQ(config_from("trusted_forwarders = file:" + path).trusted_forwarders.size(), 2U);
+}
+
+TEST_F(ConfigFiles, NameTheListFilesLineAndTheConfigLineOfABadEntry) {
+    const std::string path = write("trusted", "127.0.0.0/8\n10.0.0/8\n");
+    const std::string text = error_of("# x\ntrusted_networks = file:" + path).to_string();
+    const std::string expected = "/etc/spf-milter.conf:2: key 'trusted_networks': " + path + ":2: '10.0.0";
+    EXPECT_EQ(text.substr(0, expected.size()), expected) << text;
+}
+
+TEST(ConfigErrors, RefuseForwardersThatAreNotOneDomainOrTooMany) {
+    EXPECT_EQ(error_of("trusted_forwarders = .forwarder.example").message,
+              "'.forwarder.example': a forwarder is a domain with an SPF record, not .domain");
+    std::string many;
+    for (int i = 0; i < 101; ++i) many += "f" + std::to_string(i) + ".example,";
+    EXPECT_EQ(error_of("trusted_forwarders = " + many).message,
+              "101 forwarders: at most 100 (each is checked for every client)");
+    EXPECT_EQ(error_of("strict_domains = bank..example").key, "strict_domains");
+}
+
+TEST_F(ConfigFiles, RefuseAMissingARelativeOrACommaListFile) {
+    const std::string missing = (directory_ / "absent").string();
+    EXPECT_EQ(error_of("skip_networks = file:" + missing).message,
+              "cannot open list file " + missing + ": No such file or directory");
+    EXPECT_EQ(error_of("skip_networks = file:relays").message, "'relays': a list file needs an absolute path");
+    const std::string commas = write("commas", "192.0.2.1, 192.0.2.2\n");
+    EXPECT_EQ(error_of("skip_networks = file:" + commas).message, commas + ":1: one entry a line, no commas");
 }
 
 }  // namespace

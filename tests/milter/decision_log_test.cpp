@@ -89,4 +89,28 @@ TEST(DecisionLog, SaysWhyATransactionWasSkipped) {
               "action=accept");
 }
 
+TEST(DecisionLog, NamesTheForwarderWhoseSpfPassedTheClient) {
+    const auto s = session("203.0.113.5", "relay.forwarder.example");
+    const auto t = transaction("<alice@example.com>");
+    milter::Decision d;
+    d.checks.skip = milter::SkipReason::trusted_forwarder;
+    d.checks.forwarder = "forwarder.example";
+    d.verdict = milter::verdict_for(config_from(""), s, t, d.checks);
+    EXPECT_EQ(milter::format_decision(s, t, d),
+              "NOQUEUE: client=203.0.113.5 helo=relay.forwarder.example envelope-from=<alice@example.com> "
+              "skip=trusted-forwarder forwarder=forwarder.example action=accept");
+}
+
+TEST(DecisionLog, SaysWhenAStrictDomainWasRefused) {
+    const auto s = session("192.0.2.10", "mail.example.com");
+    const auto t = transaction("<alice@example.com>");
+    const auto line = milter::format_decision(
+        s, t, decision_with(spf::Result::softfail, config_from("strict_domains = example.com"), s, t));
+    EXPECT_NE(line.find(" result=softfail "), std::string::npos) << line;
+    EXPECT_NE(line.find(" action=reject strict-domain=yes at=mail reply=\"550 5.7.1 example.com accepts only SPF "
+                        "pass here: SPF softfail: "),
+              std::string::npos)
+        << line;
+}
+
 }  // namespace

@@ -59,6 +59,8 @@ const char* const world = R"(
     mail.pass.example       A   192.0.2.10
     mail.fail.example       TXT "v=spf1 -all"
     slow.example            TIMEOUT
+    forwarder.example       TXT "v=spf1 ip4:203.0.113.0/24 -all"
+    broken-forwarder.example TXT "v=spf1 include:slow.example -all"
 )";
 
 Decision decide(const Config& config, const std::string& helo, const std::string& from,
@@ -360,6 +362,71 @@ TEST(Decide, SkipsSenderDomainsExactlyOrBySubdomain) {
     EXPECT_EQ(decide(config, "x.example", "<a@news.lists.example>").checks.skip, SkipReason::sender_domain);
     EXPECT_EQ(decide(config, "x.example", "<a@lists.example>").checks.skip, SkipReason::none);
     EXPECT_EQ(decide(config, "x.example", "<>").checks.skip, SkipReason::none);
+}
+
+TEST(Decide, SkipsAClientThatATrustedForwardersSpfPasses) {
+    const Config config = config_from("trusted_forwarders = broken-forwarder.example, forwarder.example");
+    // 203.0.113.5 is one of forwarder.example's servers; the temperror of the
+    // first forwarder changes nothing.
+    const Decision forwarded = decide(config, "relay.forwarder.example", "<a@fail.example>", "203.0.113.5");
+    EXPECT_EQ(forwarded.checks.skip, SkipReason::trusted_forwarder);
+    EXPECT_EQ(forwarded.checks.forwarder, "forwarder.example");
+    EXPECT_EQ(forwarded.verdict.action, Action::accept);
+    EXPECT_FALSE(forwarded.checks.mailfrom);
+    EXPECT_TRUE(forwarded.verdict.headers.empty());
+    EXPECT_TRUE(forwarded.verdict.remove_forged_results) << "a forwarder is not one of our clients";
+
+    // Any other client is checked as usual.
+    const Decision stranger = decide(config, "x.example", "<a@fail.example>", "192.0.2.10");
+    EXPECT_EQ(stranger.checks.skip, SkipReason::none);
+    EXPECT_EQ(stranger.verdict.action, Action::reject);
+}
+
+TEST(Decide, TrustsAForwarderByTheClientsAddressNotByWhatTheSenderClaims) {
+    const Config config = config_from("trusted_forwarders = forwarder.example");
+    // skip_sender_domains would be fooled by this sender; the forwarder's SPF is not.
+    const Decision spoofed = decide(config, "forwarder.example", "<postmaster@forwarder.example>", "198.51.100.7");
+    EXPECT_EQ(spoofed.checks.skip, SkipReason::none);
+    EXPECT_EQ(spoofed.verdict.action, Action::reject);
+}
+
+TEST(Decide, RefusesAnyResultButPassForStrictDomains) {
+    const Config config = config_from("strict_domains = softfail.example, nothing.example, .pass.example");
+    const Decision softfail = decide(config, "x.example", "<a@softfail.example>");
+    EXPECT_EQ(softfail.verdict.action, Action::reject);
+    EXPECT_TRUE(softfail.verdict.strict_domain);
+    ASSERT_TRUE(softfail.verdict.reply);
+    EXPECT_EQ(softfail.verdict.reply->to_string(),
+              "550 5.7.1 softfail.example accepts only SPF pass here: SPF softfail: softfail.example does not "
+              "designate 192.0.2.10 as a permitted sender");
+    // No SPF record at all: none, refused too.
+    const Decision none = decide(config, "x.example", "<a@nothing.example>");
+    EXPECT_EQ(none.checks.mailfrom->result, Result::none);
+    EXPECT_EQ(none.verdict.action, Action::reject);
+    // A pass is a pass.
+    const Decision pass = decide(config, "x.example", "<a@pass.example>");
+    EXPECT_EQ(pass.verdict.action, Action::accept);
+    EXPECT_FALSE(pass.verdict.strict_domain);
+    // The same result for a domain that is not listed follows softfail_action.
+    const Decision other = decide(config_from(""), "x.example", "<a@softfail.example>");
+    EXPECT_EQ(other.verdict.action, Action::accept);
+}
+
+TEST(Decide, TempfailsAStrictDomainsTemperrorWhateverTemperrorActionSays) {
+    const Config config = config_from("strict_domains = slow.example\ntemperror_action = accept");
+    const Decision decision = decide(config, "x.example", "<a@slow.example>");
+    EXPECT_EQ(decision.checks.mailfrom->result, Result::temperror);
+    EXPECT_EQ(decision.verdict.action, Action::tempfail);
+    ASSERT_TRUE(decision.verdict.reply);
+    EXPECT_EQ(decision.verdict.reply->code, "451");
+    EXPECT_EQ(decision.verdict.reply->enhanced_code, "4.7.24");
+}
+
+TEST(Decide, OnlyLogsAStrictDomainsRefusalInDryRun) {
+    const Config config = config_from("strict_domains = softfail.example\ndry_run = yes");
+    const Decision decision = decide(config, "x.example", "<a@softfail.example>");
+    EXPECT_EQ(decision.verdict.action, Action::accept);
+    EXPECT_EQ(decision.verdict.policy_action, Action::reject);
 }
 
 TEST(Decide, GivesEachTransactionItsOwnResult) {
