@@ -4,8 +4,8 @@
 #   spf-milter_VERSION_ARCH.deb         the daemon, spf-query, man pages, the
 #                                       configuration file, the systemd unit
 #   spf-milter-dbgsym_VERSION_ARCH.deb  their debugging symbols
-# in OUTDIR (default: build-deb/ at the top of the tree), then lintian on them:
-# an error fails the build.
+# in OUTDIR (default: build-deb/ at the top of the tree), with the build's log,
+# then lintian on them: an error fails the build.
 #
 # The top of the repository has no debian/: the files of the tree that git
 # tracks or would track (nothing .gitignore ignores, so no build directories)
@@ -66,13 +66,14 @@ fi
 echo "build-deb.sh: built in $(($(date +%s) - started)) s"
 
 mkdir -p "$outdir"
-rm -f "$outdir"/spf-milter_*.deb "$outdir"/spf-milter-dbgsym_*.deb
+rm -f "$outdir"/spf-milter_*.deb "$outdir"/spf-milter-dbgsym_*.deb "$outdir"/spf-milter_*.build.log
 main=spf-milter_${deb_version}_$arch.deb
 dbgsym=spf-milter-dbgsym_${deb_version}_$arch.deb
 for deb in "$main" "$dbgsym"; do
     [ -f "$scratch/$deb" ] || die "dpkg-buildpackage made no $deb"
     cp "$scratch/$deb" "$outdir/"
 done
+cp "$scratch/build.log" "$outdir/spf-milter_${deb_version}_$arch.build.log"
 
 echo "build-deb.sh: lintian"
 lintian --fail-on error --display-info "$outdir/$main" "$outdir/$dbgsym" || die "lintian found errors"
