@@ -16,6 +16,8 @@
 // without reply, by the next stage that has one.
 #include "milter/callbacks.hpp"
 
+#include "milter/metrics.hpp"
+
 #include "milter/conversation.hpp"
 #include "milter/reply_stages.hpp"
 
@@ -129,6 +131,7 @@ sfsistat guarded(SMFICTX* ctx, Stage stage, Body body) {
     } catch (...) {
         what = "unknown exception";
     }
+    metrics().internal_error();
     Connection* connection = connection_of(ctx);
     const bool no_reply = connection != nullptr && connection->silent(stage);
     try {

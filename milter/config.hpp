@@ -43,6 +43,13 @@ struct SocketSpec {
 };
 std::variant<SocketSpec, std::string> parse_socket(std::string_view text);
 
+// An IP literal and a port: metrics_listen.
+struct ListenAddress {
+    std::string host;
+    std::uint16_t port = 0;
+    std::string text;  // as written
+};
+
 struct Config {
     SocketSpec socket;
     unsigned socket_mode = 0660;
@@ -80,6 +87,9 @@ struct Config {
     std::string reject_text;            // an explain-string (RFC 7208 §6.2 / §7): macros allowed
     LogLevel log_level = LogLevel::info;
     std::string syslog_facility = "mail";
+    std::optional<ListenAddress> metrics_listen;  // empty: no HTTP listener
+    std::string metrics_file;                     // empty: no file
+    unsigned metrics_interval_s = 15;
 
     // Not keys: where the values came from, for logs ("/etc/spf-milter.conf",
     // "built-in defaults").

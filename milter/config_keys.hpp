@@ -176,6 +176,18 @@ KeySpec{"syslog_facility", "mail",
     "syslog facility: mail, daemon, user, auth, authpriv, local0 ... local7",
     [](Config& c, std::string_view v) { return assign(c.syslog_facility, parse_facility(v)); },
     [](const Config& c) { return c.syslog_facility; }},
+KeySpec{"metrics_listen", "",
+    "serve Prometheus metrics over HTTP at this ADDRESS:PORT (/metrics); empty: no listener",
+    [](Config& c, std::string_view v) { return assign(c.metrics_listen, parse_listen_address(v)); },
+    [](const Config& c) { return c.metrics_listen ? c.metrics_listen->text : std::string(); }},
+KeySpec{"metrics_file", "",
+    "write the metrics to this file every metrics_interval seconds (node-exporter's textfile collector); empty: none",
+    [](Config& c, std::string_view v) { return assign(c.metrics_file, parse_path(v)); },
+    [](const Config& c) { return c.metrics_file; }},
+KeySpec{"metrics_interval", "15",
+    "seconds between two writes of metrics_file",
+    [](Config& c, std::string_view v) { return assign(c.metrics_interval_s, parse_seconds(v, 1, 3600)); },
+    [](const Config& c) { return std::to_string(c.metrics_interval_s); }},
 };
 // clang-format on
 

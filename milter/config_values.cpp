@@ -2,6 +2,7 @@
 #include "milter/config_values.hpp"
 
 #include "spf/grammar.hpp"
+#include "spf/ip_address.hpp"
 #include "spf/text.hpp"
 
 #include <algorithm>
@@ -223,6 +224,32 @@ Parsed<std::vector<std::string>> parse_recipients(std::string_view value) {
         recipients.push_back(lower_case(item));
     }
     return recipients;
+}
+
+Parsed<std::optional<ListenAddress>> parse_listen_address(std::string_view value) {
+    if (value.empty()) return std::optional<ListenAddress>();
+    const ValueError expected{quoted(value) + " is not ADDRESS:PORT (127.0.0.1:9101, [::1]:9101)"};
+    std::string_view host;
+    std::string_view port;
+    if (value.front() == '[') {
+        const std::size_t close = value.find(']');
+        if (close == std::string_view::npos || close + 1 >= value.size() || value[close + 1] != ':') return expected;
+        host = value.substr(1, close - 1);
+        port = value.substr(close + 2);
+        if (host.find(':') == std::string_view::npos) return expected;  // brackets are for IPv6
+    } else {
+        const std::size_t colon = value.find(':');
+        if (colon == std::string_view::npos || value.find(':', colon + 1) != std::string_view::npos) return expected;
+        host = value.substr(0, colon);
+        port = value.substr(colon + 1);
+    }
+    if (!spf::IpAddress::parse(host)) return ValueError{quoted(host) + " is not an IP address"};
+    unsigned number = 0;
+    const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (port.empty() || error != std::errc() || end != port.data() + port.size() || number == 0 || number > 65535)
+        return ValueError{quoted(port) + " is not a port (1 to 65535)"};
+    return std::optional<ListenAddress>(
+        ListenAddress{std::string(host), static_cast<std::uint16_t>(number), std::string(value)});
 }
 
 std::string assign_headers(Config& config, std::string_view value) {

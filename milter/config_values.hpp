@@ -56,6 +56,8 @@ Parsed<std::vector<std::string>> parse_domains(std::string_view value);
 // each is evaluated for every client that is not skipped otherwise.
 Parsed<std::vector<std::string>> parse_forwarders(std::string_view value);
 Parsed<std::vector<std::string>> parse_recipients(std::string_view value);
+// Empty: none; else ADDRESS:PORT or [IPV6]:PORT, the port required.
+Parsed<std::optional<ListenAddress>> parse_listen_address(std::string_view value);
 std::string assign_headers(Config& config, std::string_view value);
 
 std::string show_bool(bool value);

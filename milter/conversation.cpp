@@ -1,6 +1,8 @@
 // milter/conversation.cpp: see conversation.hpp.
 #include "milter/conversation.hpp"
 
+#include "milter/metrics.hpp"
+
 #include "milter/decision_log.hpp"
 #include "milter/envelope.hpp"
 #include "milter/sanitize.hpp"
@@ -22,11 +24,31 @@ void Conversation::connect(std::optional<spf::IpAddress> client, std::string_vie
 
 void Conversation::helo(std::string_view name) { session_.helo = name; }
 
+namespace {
+
+// The process's metrics (metrics.hpp) of one decision.
+void count(const Decision& decision, std::chrono::steady_clock::duration took) {
+    Metrics& counted = metrics();
+    const Checks& checks = decision.checks;
+    if (checks.skip != SkipReason::none) {
+        counted.skipped(checks.skip);
+    } else {
+        if (checks.helo) counted.checked(spf::Identity::helo, checks.helo->result);
+        if (checks.mailfrom) counted.checked(spf::Identity::mailfrom, checks.mailfrom->result);
+        counted.check_took(std::chrono::duration_cast<std::chrono::microseconds>(took));
+    }
+    if (decision.verdict.stage == RejectStage::mail) counted.acted(RejectStage::mail, decision.verdict.action);
+}
+
+}  // namespace
+
 StageAnswer Conversation::mail_from(std::string_view reverse_path, std::string_view auth_authen,
                                     std::string_view queue_id) {
     end_transaction();
     transaction_ = Transaction{parse_reverse_path(reverse_path), std::string(auth_authen), std::string(queue_id)};
+    const auto started = std::chrono::steady_clock::now();
     decision_ = decide(runtime_->config, session_, *transaction_, *runtime_->resolver, clock_);
+    count(*decision_, std::chrono::steady_clock::now() - started);
     const Verdict& verdict = decision_->verdict;
     if (verdict.stage == RejectStage::mail && verdict.action != Action::accept) {
         log_decision();  // the transaction ends here: Postfix has no queue id yet
@@ -44,6 +66,7 @@ StageAnswer Conversation::recipient(std::string_view forward_path, std::string_v
     if (verdict.stage != RejectStage::rcpt || verdict.action == Action::accept) return {};
     const ForwardPath recipient = parse_forward_path(forward_path);
     const Action action = action_for_recipient(runtime_->config, verdict, recipient);
+    metrics().acted(RejectStage::rcpt, action);
     // A refused recipient does not end the transaction: another may be exempt and
     // the message go on to DATA, where the MTA gives its queue id. The decision is
     // logged then, or as NOQUEUE when the transaction ends without one.
@@ -83,6 +106,7 @@ MessageEdits Conversation::end_of_message(std::string_view queue_id) {
 }
 
 void Conversation::forged_result_removed(int index) {
+    metrics().forged_result_removed();
     log_.info(queue_id_or_noqueue(*transaction_) + ": removed a forged Authentication-Results field (#" +
               std::to_string(index) + ")");
 }

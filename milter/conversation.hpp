@@ -27,6 +27,7 @@
 #include "spf/check_host.hpp"
 #include "spf/ip_address.hpp"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string_view>

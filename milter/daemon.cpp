@@ -13,6 +13,9 @@
 #include "milter/config_warnings.hpp"
 #include "milter/log.hpp"
 #include "milter/memory.hpp"
+#include "milter/metrics.hpp"
+#include "milter/metrics_file.hpp"
+#include "milter/metrics_server.hpp"
 #include "milter/process.hpp"
 #include "milter/quick_ack.hpp"
 #include "milter/runtime.hpp"
@@ -97,6 +100,7 @@ void reload_loop(RuntimeHolder& runtimes, const ConfigSource& source, Logger& lo
                      "); connections already open keep the previous configuration" + cache);
         }
         history.record(outcome.reloaded, runtime->generation);
+        metrics().reloaded(outcome.reloaded);
         notify_service(ready_message(history.status(sessions)));
         for (const ReloadRequester& requester : request->requesters)
             if (!requester.answer(answer))
@@ -104,8 +108,18 @@ void reload_loop(RuntimeHolder& runtimes, const ConfigSource& source, Logger& lo
     }
 }
 
+std::string render_metrics(const Daemon& daemon) {
+    const auto runtime = daemon.runtimes.current();
+    MetricsGauges gauges;
+    gauges.sessions_open = daemon.sessions.open_now();
+    gauges.generation = runtime->generation;
+    if (runtime->cache) gauges.cache_stats = runtime->cache->stats();
+    return metrics().render(gauges);
+}
+
 struct Started {
     std::optional<UserIds> user;
+    std::unique_ptr<MetricsServer> metrics_server;
     bool socket_bound = false;  // a unix socket file of ours exists
     bool pid_file_written = false;
 };
@@ -154,6 +168,16 @@ int start(const Config& config, Daemon& daemon, Started& started) {
             log.fatal(*error);
             return exit_failure;
         }
+    }
+    // Bound as root, like the milter socket: a port below 1024 works too.
+    if (config.metrics_listen) {
+        auto server = MetricsServer::start(config.metrics_listen->host, config.metrics_listen->port,
+                                           [&daemon] { return render_metrics(daemon); });
+        if (auto* error = std::get_if<std::string>(&server)) {
+            log.fatal(*error);
+            return exit_failure;
+        }
+        started.metrics_server = std::move(std::get<std::unique_ptr<MetricsServer>>(server));
     }
     if (!config.pid_file.empty()) {
         if (auto error = write_pid_file(config.pid_file, started.user)) {
@@ -207,12 +231,21 @@ int run_daemon(const Options& options, Config config) {
     ReloadHistory history;
     history.record(true, runtimes.current()->generation);
     const StatusRefresher refresher([&] { return history.status(sessions); }, std::chrono::seconds(10));
+    std::optional<MetricsFileWriter> metrics_file;
+    if (!config.metrics_file.empty())
+        metrics_file.emplace(
+            config.metrics_file, std::chrono::seconds(config.metrics_interval_s),
+            [&daemon] { return render_metrics(daemon); }, log);
     std::thread reloader(reload_loop, std::ref(runtimes), std::cref(options.config_source), std::ref(log),
                          std::ref(history), std::cref(sessions));
     log.info("started " + version_text().substr(0, version_text().size() - 1) + ": " + config.source + ", socket " +
              config.socket.text + (started.user ? ", user " + started.user->name : "") +
              (config.dry_run ? ", dry run" : ""));
     for (const std::string& warning : config_warnings(config)) log.warning(warning);
+    if (started.metrics_server) log.info("metrics served at http://" + config.metrics_listen->text + "/metrics");
+    if (metrics_file)
+        log.info("metrics written to " + config.metrics_file + " every " + std::to_string(config.metrics_interval_s) +
+                 " s");
     // The socket is bound and privileges are dropped: the MTA may connect (it
     // waits in the listen queue until smfi_main() accepts).
     notify_service(ready_message(history.status(sessions)));

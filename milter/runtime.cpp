@@ -1,6 +1,8 @@
 // milter/runtime.cpp: see runtime.hpp.
 #include "milter/runtime.hpp"
 
+#include "milter/metrics.hpp"
+
 #include "milter/config_keys.hpp"
 #include "spf/ldns_resolver.hpp"
 
@@ -13,6 +15,7 @@ std::variant<std::shared_ptr<spf::Resolver>, std::string> make_ldns_resolver(con
     spf::LdnsOptions options;
     options.servers = config.dns_servers;
     if (config.dns_timeout_s) options.query_timeout = std::chrono::seconds(*config.dns_timeout_s);
+    options.observer = metrics_observer();
     auto created = spf::LdnsResolver::create(options);
     if (auto* error = std::get_if<std::string>(&created)) return "cannot set up DNS: " + *error;
     return std::shared_ptr<spf::Resolver>(std::move(std::get<std::unique_ptr<spf::LdnsResolver>>(created)));
@@ -102,8 +105,9 @@ ReloadOutcome RuntimeHolder::reload(const ConfigSource& source, const ResolverFa
 }
 
 std::vector<std::string> restart_only_changes(const Config& before, const Config& after) {
-    static constexpr std::array<std::string_view, 5> keys = {"socket", "socket_mode", "listen_backlog", "user",
-                                                             "pid_file"};
+    static constexpr std::array<std::string_view, 8> keys = {"socket",       "socket_mode",     "listen_backlog",
+                                                             "user",         "pid_file",        "metrics_listen",
+                                                             "metrics_file", "metrics_interval"};
     std::vector<std::string> changed;
     for (std::string_view name : keys) {
         const KeySpec* spec = find_key(name);

@@ -245,6 +245,7 @@ struct Flight {
     std::vector<bool> finished;  // answered, refused or failed: not asked again
     std::optional<Answer> last_failure;
     SteadyClock::time_point start;
+    bool used_tcp = false;  // a truncated reply was asked again over TCP
 
     // The attempt in the air.
     std::size_t server = 0;
@@ -270,6 +271,9 @@ public:
     struct Done {
         std::size_t index;
         Answer answer;
+        std::chrono::microseconds elapsed{0};
+        bool tcp = false;
+        bool sent = false;  // false: answered without a query (no time left, a name too long)
     };
 
     Batch(const Servers& servers, std::span<const Question> questions, Deadline deadline, std::size_t max_in_flight)
@@ -329,12 +333,15 @@ private:
         flight.finished.assign(count, false);
         flight.last_failure.reset();
         flight.start = SteadyClock::now();
+        flight.used_tcp = false;
         ++in_air_;
         ask_next(flight);
     }
 
     void land(Flight& flight, Answer answer) {
-        done_.push_back({flight.index, std::move(answer)});
+        done_.push_back({flight.index, std::move(answer),
+                         std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - flight.start),
+                         flight.used_tcp, true});
         flight.socket.reset();
         flight.tcp_reply.reset();
         flight.question = nullptr;
@@ -488,6 +495,7 @@ private:
     void connect_tcp(Flight& flight) {
         flight.socket.reset();
         flight.stage = Flight::Stage::tcp_connect;
+        flight.used_tcp = true;
         const posix::SocketAddress& address = servers_.endpoints[flight.server].address;
         posix::Fd socket(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
         if (!socket.valid()) return fail_attempt(flight, "socket: " + posix::error_text(errno));
@@ -678,6 +686,9 @@ void LdnsResolver::resolve_each(std::span<const Question> questions, Deadline de
             return fail_the_rest();
         }
         if (!done) return;
+        if (impl_->options.observer && done->sent)
+            impl_->options.observer->answered(questions[done->index].type, done->answer.status, done->elapsed,
+                                              done->tcp);
         sink(done->index, std::move(done->answer));
     }
 }

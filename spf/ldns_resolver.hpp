@@ -22,6 +22,15 @@ struct DnsServer {
 // "127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:5353". Error text on failure.
 std::variant<DnsServer, std::string> parse_dns_server(std::string_view text);
 
+// Told about every question the resolver has answered (for metrics), from the
+// thread that asked: must be thread-safe. elapsed is from the first query sent
+// to the answer; tcp says a truncated UDP reply was asked again over TCP.
+class QueryObserver {
+public:
+    virtual ~QueryObserver() = default;
+    virtual void answered(RrType type, DnsStatus status, std::chrono::microseconds elapsed, bool tcp) = 0;
+};
+
 struct LdnsOptions {
     static constexpr std::chrono::milliseconds default_query_timeout{5000};
     static constexpr unsigned default_retries = 1;
@@ -36,6 +45,7 @@ struct LdnsOptions {
     std::optional<unsigned> retries;
     bool rotate = false;  // start each question at the next server; resolv.conf's `rotate` sets it too
     bool edns0 = true;    // advertise a 1232-byte UDP payload
+    std::shared_ptr<QueryObserver> observer;  // may be empty
 };
 
 class LdnsResolver final : public Resolver {

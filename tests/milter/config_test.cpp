@@ -439,6 +439,27 @@ TEST(ConfigErrors, RefuseForwardersThatAreNotOneDomainOrTooMany) {
     EXPECT_EQ(error_of("strict_domains = bank..example").key, "strict_domains");
 }
 
+TEST(ConfigFile, ReadsTheMetricsListenerAsAnAddressAndAPort) {
+    const Config v4 =
+        config_from("metrics_listen = 127.0.0.1:9101\nmetrics_file = /var/lib/x.prom\nmetrics_interval = 5");
+    ASSERT_TRUE(v4.metrics_listen);
+    EXPECT_EQ(v4.metrics_listen->host, "127.0.0.1");
+    EXPECT_EQ(v4.metrics_listen->port, 9101);
+    EXPECT_EQ(v4.metrics_file, "/var/lib/x.prom");
+    EXPECT_EQ(v4.metrics_interval_s, 5U);
+    const Config v6 = config_from("metrics_listen = [::1]:9101");
+    ASSERT_TRUE(v6.metrics_listen);
+    EXPECT_EQ(v6.metrics_listen->host, "::1");
+    EXPECT_FALSE(config_from("").metrics_listen);
+    EXPECT_EQ(error_of("metrics_listen = 127.0.0.1").message,
+              "'127.0.0.1' is not ADDRESS:PORT (127.0.0.1:9101, [::1]:9101)");
+    EXPECT_EQ(error_of("metrics_listen = localhost:9101").message, "'localhost' is not an IP address");
+    EXPECT_EQ(error_of("metrics_listen = 127.0.0.1:0").message, "'0' is not a port (1 to 65535)");
+    EXPECT_EQ(error_of("metrics_listen = ::1:9101").key, "metrics_listen");
+    EXPECT_EQ(error_of("metrics_file = relative.prom").key, "metrics_file");
+    EXPECT_EQ(error_of("metrics_interval = 0").key, "metrics_interval");
+}
+
 TEST_F(ConfigFiles, RefuseAMissingARelativeOrACommaListFile) {
     const std::string missing = (directory_ / "absent").string();
     EXPECT_EQ(error_of("skip_networks = file:" + missing).message,
