@@ -1,6 +1,8 @@
 // milter/main.cpp: spf-milter(8). Options -> configuration -> one of: the daemon,
-// --check-config, --simulate, --help, --version. Exit codes are in options.hpp.
+// --check-config, --simulate, --convert-config, --help, --version. Exit codes are
+// in options.hpp.
 #include "milter/config.hpp"
+#include "milter/convert_config.hpp"
 #include "milter/daemon.hpp"
 #include "milter/options.hpp"
 #include "milter/process.hpp"
@@ -9,8 +11,13 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -60,6 +67,40 @@ int run_simulation(const Options& options, const Config& config) {
     return exit_ok;
 }
 
+// --convert-config FILE: a file that cannot be read, or is neither program's,
+// is a usage error (exit 2) naming the file.
+int convert_config_file(const std::string& path) {
+    constexpr std::uintmax_t most = 16U << 20U;  // far above any configuration file
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) {
+        std::cerr << "spf-milter: " << path << ": is a directory\n";
+        return exit_usage;
+    }
+    if (const auto size = std::filesystem::file_size(path, error); !error && size > most) {
+        std::cerr << "spf-milter: " << path << ": larger than 16 MiB, not a configuration file\n";
+        return exit_usage;
+    }
+    errno = 0;
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        std::cerr << "spf-milter: " << path << ": cannot open: " << std::strerror(errno) << "\n";
+        return exit_usage;
+    }
+    std::ostringstream text;
+    text << file.rdbuf();
+    if (file.bad()) {
+        std::cerr << "spf-milter: " << path << ": cannot read: " << std::strerror(errno) << "\n";
+        return exit_usage;
+    }
+    auto conversion = convert_config(text.str(), path);
+    if (auto* message = std::get_if<std::string>(&conversion)) {
+        std::cerr << "spf-milter: " << *message << "\n";
+        return exit_usage;
+    }
+    std::cout << std::get<Conversion>(conversion).text;
+    return exit_ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -78,6 +119,7 @@ int main(int argc, char** argv) {
         std::cout << version_text();
         return exit_ok;
     }
+    if (options.mode == Options::Mode::convert_config) return convert_config_file(options.convert_path);
     ConfigResult loaded = load_config(options.config_source);
     if (auto* error = std::get_if<ConfigError>(&loaded)) {
         std::cerr << "spf-milter: fatal: " << error->to_string() << "\n";

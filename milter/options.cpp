@@ -29,6 +29,7 @@ constexpr OptionSpec option_specs[] = {
     {.long_name = "--zone", .short_name = "", .takes_value = true},
     {.long_name = "--reload", .short_name = "", .takes_value = false},
     {.long_name = "--pid", .short_name = "", .takes_value = true},
+    {.long_name = "--convert-config", .short_name = "", .takes_value = true},
     {.long_name = "--help", .short_name = "-h", .takes_value = false},
     {.long_name = "--version", .short_name = "-V", .takes_value = false},
 };
@@ -78,6 +79,18 @@ std::variant<Options, std::string> parse_options(std::span<const std::string_vie
         Options asked;
         asked.mode = argument.option == "--help" ? Options::Mode::help : Options::Mode::version;
         return asked;
+    }
+    // --convert-config FILE stands alone: it reads no configuration of ours.
+    for (const spf::cli::Argument& argument : list) {
+        if (argument.option != "--convert-config") continue;
+        if (list.size() > 1)
+            return "--convert-config cannot be combined with " +
+                   std::string(list[&argument == &list.front() ? 1 : 0].written);
+        Options converting;
+        converting.mode = Options::Mode::convert_config;
+        converting.convert_path = std::string(argument.value.value_or(""));
+        if (converting.convert_path.empty()) return std::string("--convert-config needs a file name");
+        return converting;
     }
     Options options;
     Given given;
@@ -135,6 +148,7 @@ std::string usage_text() {
            "       spf-milter --simulate --ip IP --helo NAME --from ADDR [--rcpt ADDR] [--json]\n"
            "                  [-c FILE] [--dns-server HOST[:PORT]... | --zone FILE]\n"
            "       spf-milter --reload [--pid PID] [-c FILE]\n"
+           "       spf-milter --convert-config FILE\n"
            "       spf-milter -h|--help | -V|--version\n"
            "\n"
            "  -c, --config FILE    configuration file (default /etc/spf-milter.conf)\n"
@@ -156,6 +170,9 @@ std::string usage_text() {
            "                       when it runs the new configuration, 1 when it kept the\n"
            "                       previous one (the reason is in its log) or did not answer\n"
            "                       within 30 seconds (systemctl reload runs it)\n"
+           "  --convert-config FILE  print the spf-milter.conf equivalent to a pyspf-milter\n"
+           "                       or policyd-spf configuration, with a comment on every\n"
+           "                       key that has no equivalent or differs in meaning\n"
            "  -h, --help           print this text\n"
            "  -V, --version        print the version\n"
            "\n"

@@ -4,6 +4,7 @@
 //   spf-milter --simulate --ip IP --helo NAME --from ADDR [--rcpt ADDR] [--json]
 //              [-c FILE] [--dns-server HOST[:PORT]... | --zone FILE]
 //   spf-milter --reload [--pid PID] [-c FILE]
+//   spf-milter --convert-config FILE
 //   spf-milter -h|--help | -V|--version
 // Exit codes: 0 ok, 1 runtime failure, 2 usage error, 78 (EX_CONFIG) bad configuration.
 #pragma once
@@ -33,7 +34,7 @@ struct SimulateOptions {
 };
 
 struct Options {
-    enum class Mode : std::uint8_t { run, check_config, simulate, reload, help, version };
+    enum class Mode : std::uint8_t { run, check_config, simulate, reload, convert_config, help, version };
     Mode mode = Mode::run;
     ConfigSource config_source;  // -c, -p, --dns-server
     bool log_to_stderr = false;  // -f: the log goes to stderr instead of syslog
@@ -41,6 +42,8 @@ struct Options {
     // --reload --pid: the running daemon to ask; without it, the pid in pid_file.
     // A positive number in the range of pid_t.
     std::optional<long> reload_pid;
+    // --convert-config FILE: a pyspf-milter or policyd-spf configuration to convert.
+    std::string convert_path;
 };
 
 // Arguments without the program name. Error text for a usage error (exit 2).
