@@ -6,7 +6,8 @@
 #                build-essential, fakeroot, lintian
 #   --test       also what the tests need: GoogleTest, Google Benchmark, libspf2
 #                (a peer of the benchmarks), pyspf-milter (the peer of the milter
-#                benchmark; installed with its service neither started nor enabled), yaml-cpp,
+#                benchmark; installed with its service neither started nor enabled),
+#                postfix-policyd-spf-python (its default file, for --convert-config), yaml-cpp,
 #                the openspf RFC 7208 suite (python3-spf), Postfix, swaks, miltertest,
 #                clang-format and clang-tidy (the lint tests), the --package
 #                ones (the package test builds the .deb), and a private
@@ -17,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 build_packages="g++ cmake make pkg-config libldns-dev libboost-dev libmilter-dev libsystemd-dev"
 test_packages="googletest libgtest-dev libgmock-dev libbenchmark-dev libspf2-dev libyaml-cpp-dev zlib1g-dev
-  python3 python3-spf pyspf-milter postfix sasl2-bin libsasl2-modules iproute2 util-linux procps
+  python3 python3-spf pyspf-milter postfix-policyd-spf-python postfix sasl2-bin libsasl2-modules iproute2 util-linux procps
   clang-format-14 clang-tidy-14"
 package_packages="build-essential dpkg-dev debhelper fakeroot lintian"
 
