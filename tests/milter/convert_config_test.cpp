@@ -135,6 +135,19 @@ TEST(ConvertConfig, DebiansPolicydSpfDefaultFile) {
     EXPECT_TRUE(contains(c.text, "\n# Header_Type = SPF\nheaders = received-spf\n")) << c.text;
 }
 
+// The README's migration table has a row for every key that is converted.
+TEST(ConvertConfig, TheReadmeTableMapsEveryPeerKey) {
+    const auto readme = read_file(std::string(SPF_SOURCE_DIR) + "/README.md");
+    ASSERT_TRUE(readme);
+    const std::size_t section = readme->find("### Migrating from pyspf-milter and policyd-spf");
+    ASSERT_NE(section, std::string::npos);
+    const std::string table = readme->substr(section, readme->find("\n## ", section) - section);
+    for (std::string_view key : milter::peer_config_keys())
+        EXPECT_TRUE(contains(table, "\n| `" + std::string(key) + "`") ||
+                    contains(table, ", `" + std::string(key) + "` |"))
+            << key << " has no row in the README's migration table";
+}
+
 // ---------------------------------------------------------------------------
 // Detection.
 
