@@ -27,6 +27,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -201,6 +202,13 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, 
         *our_actions = actions & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST);
         *our_steps = steps & wanted_steps(connection->conversation.runtime().config);
         connection->steps = *our_steps;
+        if (the_daemon->log.enabled(LogLevel::debug)) {
+            char text[200];
+            std::snprintf(text, sizeof text,
+                          "negotiated: the MTA offers actions 0x%lx and protocol steps 0x%lx; we take 0x%lx and 0x%lx",
+                          actions, steps, *our_actions, *our_steps);
+            the_daemon->log.debug(text);
+        }
         if (smfi_setpriv(ctx, connection.get()) != MI_SUCCESS) throw std::runtime_error("smfi_setpriv failed");
         connection.release();
         the_daemon->sessions.open();

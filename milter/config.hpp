@@ -87,6 +87,9 @@ struct Config {
     std::string reject_text;            // an explain-string (RFC 7208 §6.2 / §7): macros allowed
     LogLevel log_level = LogLevel::info;
     std::string syslog_facility = "mail";
+    bool log_json = false;                   // log_format = json: each decision one JSON object
+    std::vector<std::string> trace_senders;  // lower case; ".example.com" = subdomains
+    std::vector<Network> trace_clients;
     std::optional<ListenAddress> metrics_listen;  // empty: no HTTP listener
     std::string metrics_file;                     // empty: no file
     unsigned metrics_interval_s = 15;

@@ -176,6 +176,22 @@ KeySpec{"syslog_facility", "mail",
     "syslog facility: mail, daemon, user, auth, authpriv, local0 ... local7",
     [](Config& c, std::string_view v) { return assign(c.syslog_facility, parse_facility(v)); },
     [](const Config& c) { return c.syslog_facility; }},
+KeySpec{"log_format", "text",
+    "text (key=value words) or json (one JSON object a decision, for log shippers)",
+    [](Config& c, std::string_view v) {
+        if (v != "text" && v != "json") return "'" + std::string(v) + "' is not text or json";
+        c.log_json = v == "json";
+        return std::string();
+    },
+    [](const Config& c) { return std::string(c.log_json ? "json" : "text"); }},
+KeySpec{"trace_senders", "",
+    "envelope-from domains whose checks are logged in full, every term and DNS answer; .example.com = subdomains",
+    [](Config& c, std::string_view v) { return assign(c.trace_senders, parse_domains(v)); },
+    [](const Config& c) { return show_list(c.trace_senders); }},
+KeySpec{"trace_clients", "",
+    "clients (networks or addresses) whose checks are logged in full",
+    [](Config& c, std::string_view v) { return assign(c.trace_clients, parse_networks(v)); },
+    [](const Config& c) { return show_networks(c.trace_clients); }},
 KeySpec{"metrics_listen", "",
     "serve Prometheus metrics over HTTP at this ADDRESS:PORT (/metrics); empty: no listener",
     [](Config& c, std::string_view v) { return assign(c.metrics_listen, parse_listen_address(v)); },
@@ -195,9 +211,9 @@ const KeySpec* find_key(std::string_view name);
 
 // The keys that take a comma-separated list. Each item of theirs may be
 // file:/path, which stands for the entries of that file (list_file.hpp).
-inline constexpr std::array<std::string_view, 7> list_keys = {
-    "dns_servers",        "trusted_networks", "skip_networks",     "skip_sender_domains",
-    "trusted_forwarders", "strict_domains",   "exempt_recipients",
+inline constexpr std::array<std::string_view, 9> list_keys = {
+    "dns_servers",    "trusted_networks",  "skip_networks", "skip_sender_domains", "trusted_forwarders",
+    "strict_domains", "exempt_recipients", "trace_senders", "trace_clients",
 };
 bool is_list_key(std::string_view name);
 

@@ -79,11 +79,12 @@ public:
     void message_done() { end_transaction(); }
 
     // ABORT (the MTA gave up on the message) and the end of the connection.
-    void abort() { end_transaction(); }
-    void close() { end_transaction(); }
+    void abort();
+    void close();
 
 private:
     void learn_queue_id(std::string_view queue_id);
+    std::string client_text() const;
     void log_when_known();
     void log_decision();
     void end_transaction();
@@ -97,6 +98,7 @@ private:
     int results_seen_ = 0;             // Authentication-Results fields in this message
     std::vector<int> forged_results_;  // their 1-based indexes that claim our authserv-id
     bool logged_ = false;
+    unsigned transactions_ = 0;  // MAIL FROM commands on this connection, for the debug line at close
 };
 
 }  // namespace milter

@@ -11,10 +11,23 @@
 #include "milter/policy.hpp"
 
 #include <string>
+#include <vector>
 
 namespace milter {
 
 std::string format_decision(const Session& session, const Transaction& transaction, const Decision& decision);
+
+// log_format = json: the same decision as one JSON object on one line, every
+// value a JSON string or number ({"queue_id":"4BqR5x1Z2Pz","client":...}).
+// With a trace, "evaluations" holds each identity's evaluation as spf-query
+// --json prints it, trace included.
+std::string format_decision_json(const Session& session, const Transaction& transaction, const Decision& decision);
+
+// trace_senders / trace_clients: the text spf-query --trace prints for each
+// identity evaluated, one log line each, prefixed with the queue id and the
+// identity ("4BqR5x1Z2Pz: trace mailfrom:   dns    TXT example.com -> ...").
+// Control characters from DNS are shown as '?', so a line stays one line.
+std::vector<std::string> format_trace_lines(const Transaction& transaction, const Decision& decision);
 
 // "NOQUEUE" when the id is not known yet.
 std::string queue_id_or_noqueue(const Transaction& transaction);

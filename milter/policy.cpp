@@ -173,6 +173,13 @@ SkipReason skip_reason(const Config& config, const Session& session, const Trans
     return SkipReason::none;
 }
 
+bool traced(const Config& config, const Session& session, const Transaction& transaction) {
+    if (session.client && contains(config.trace_clients, session.client->unmapped())) return true;
+    const std::string_view domain =
+        transaction.reverse_path.null_sender ? std::string_view(session.helo) : transaction.reverse_path.domain;
+    return domain_listed(config.trace_senders, domain);
+}
+
 Checks run_checks(const Config& config, const Session& session, const Transaction& transaction, spf::Resolver& resolver,
                   const spf::Clock& clock) {
     Checks checks;
@@ -180,7 +187,9 @@ Checks run_checks(const Config& config, const Session& session, const Transactio
     if (checks.skip != SkipReason::none) return checks;
 
     const auto started = clock.now();
-    const spf::CheckOptions options = options_for(config, session, clock);
+    spf::CheckOptions options = options_for(config, session, clock);
+    checks.traced = traced(config, session, transaction);
+    options.trace = checks.traced;
     const auto elapsed = [&] {
         return static_cast<unsigned>(duration_cast<milliseconds>(clock.now() - started).count());
     };

@@ -42,12 +42,17 @@ std::string_view to_string(SkipReason reason);  // "trusted-network", ...
 
 SkipReason skip_reason(const Config& config, const Session& session, const Transaction& transaction);
 
+// trace_clients has the client, or trace_senders the MAIL FROM domain (the
+// HELO name for the null sender).
+bool traced(const Config& config, const Session& session, const Transaction& transaction);
+
 struct Checks {
     SkipReason skip = SkipReason::none;
     std::optional<spf::Evaluation> helo;      // the HELO identity, when evaluated
     std::optional<spf::Evaluation> mailfrom;  // the MAIL FROM identity, when evaluated
     bool mailfrom_is_helo = false;            // null sender: one evaluation served both (§2.4)
     std::string forwarder;                    // trusted_forwarder: the domain whose SPF passed
+    bool traced = false;                      // trace_senders / trace_clients: evaluations carry their trace
     unsigned elapsed_ms = 0;                  // both checks together
 };
 

@@ -24,10 +24,12 @@ const char* const world = R"(
     fail.example    TXT "v=spf1 ip4:198.51.100.0/24 -all"
 )";
 
-// One connection from 192.0.2.10 (or `client`), with its log lines kept.
+// One connection from 192.0.2.10 (or `client`), with its log lines kept (info
+// and above unless told).
 struct Fixture {
-    explicit Fixture(const std::string& config_text, const char* client = "192.0.2.10")
-        : log([this](milter::LogLevel, std::string_view line) { lines.emplace_back(line); }) {
+    explicit Fixture(const std::string& config_text, const char* client = "192.0.2.10",
+                     milter::LogLevel level = milter::LogLevel::info)
+        : log([this](milter::LogLevel, std::string_view line) { lines.emplace_back(line); }, level) {
         auto runtime = std::make_shared<milter::Runtime>();
         runtime->config = config_from(config_text);
         runtime->resolver = std::make_shared<spf::ZoneResolver>(spf::ZoneResolver::from_text(world));
@@ -179,7 +181,8 @@ TEST(Conversation, EndOfMessageWithoutMailFromEditsNothing) {
 TEST(Conversation, ARefusedHeaderIsLoggedAsAnError) {
     std::vector<std::pair<milter::LogLevel, std::string>> logged;
     Fixture f("");
-    milter::Logger log([&](milter::LogLevel level, std::string_view line) { logged.emplace_back(level, line); });
+    milter::Logger log([&](milter::LogLevel level, std::string_view line) { logged.emplace_back(level, line); },
+                       milter::LogLevel::info);
     auto runtime = std::make_shared<milter::Runtime>();
     runtime->config = config_from("");
     runtime->resolver = std::make_shared<spf::ZoneResolver>(spf::ZoneResolver::from_text(world));
@@ -191,6 +194,77 @@ TEST(Conversation, ARefusedHeaderIsLoggedAsAnError) {
     ASSERT_EQ(logged.size(), 2u);
     EXPECT_EQ(logged[1].first, milter::LogLevel::error);
     EXPECT_EQ(logged[1].second, "error: 4QX9: the MTA refused to add Received-SPF");
+}
+
+TEST(Conversation, TracesATracedSenderInFullBeforeItsDecisionLine) {
+    Fixture f("trace_senders = .example");
+    f.conversation->mail_from("<alice@fail.example>", "", "4QX9");
+    ASSERT_GE(f.lines.size(), 4u);
+    // As spf-query --trace prints it: the summary, then each event.
+    EXPECT_EQ(f.lines[0], "4QX9: trace helo: none") << "mail.example.com has no record in this world";
+    bool record = false, query = false;
+    for (std::size_t i = 0; i + 1 < f.lines.size(); ++i) {
+        EXPECT_TRUE(starts_with(f.lines[i], "4QX9: trace helo: ") || starts_with(f.lines[i], "4QX9: trace mailfrom: "))
+            << f.lines[i];
+        if (f.lines[i].find("record fail.example: v=spf1 ip4:198.51.100.0/24 -all") != std::string::npos) record = true;
+        if (f.lines[i].find("dns    TXT fail.example") != std::string::npos) query = true;
+    }
+    EXPECT_TRUE(record) << "the record is in the trace";
+    EXPECT_TRUE(query) << "the DNS question is in the trace";
+    EXPECT_TRUE(starts_with(f.lines.back(), "4QX9: client=192.0.2.10 ")) << f.lines.back();
+}
+
+TEST(Conversation, TracesATracedClientButNoOther) {
+    Fixture traced("trace_clients = 192.0.2.0/24");
+    traced.conversation->mail_from("<alice@pass.example>", "", "4QXA");
+    EXPECT_GT(traced.lines.size(), 1u);
+    Fixture untraced("trace_clients = 203.0.113.0/24\ntrace_senders = other.example");
+    untraced.conversation->mail_from("<alice@pass.example>", "", "4QXB");
+    EXPECT_EQ(untraced.lines.size(), 1u);
+}
+
+TEST(Conversation, LogsEachDecisionAsOneJsonObjectWithLogFormatJson) {
+    Fixture f("log_format = json");
+    f.conversation->mail_from("<alice@fail.example>", "", "");
+    ASSERT_EQ(f.lines.size(), 1u);
+    EXPECT_EQ(f.lines[0],
+              "{\"queue_id\":\"NOQUEUE\",\"client\":\"192.0.2.10\",\"helo\":\"mail.example.com\","
+              "\"envelope_from\":\"<alice@fail.example>\",\"identity\":\"mailfrom\",\"result\":\"fail\","
+              "\"mechanism\":\"-all\",\"reason\":\"matched -all in "
+              "fail.example\",\"lookups\":0,\"void\":0,\"ms\":0,\"helo_result\":\"none\","
+              "\"action\":\"reject\",\"at\":\"mail\",\"reply\":\"550 5.7.23 SPF fail: 192.0.2.10 is not allowed to "
+              "send mail for fail.example\"}");
+}
+
+TEST(Conversation, PutsTheTraceInsideTheJsonObject) {
+    Fixture f("log_format = json\ntrace_senders = pass.example");
+    f.conversation->mail_from("<alice@pass.example>", "", "4QXC");
+    ASSERT_EQ(f.lines.size(), 1u);
+    EXPECT_NE(f.lines[0].find(",\"evaluations\":[{\"identity\":\"helo\",\"evaluation\":{"), std::string::npos)
+        << f.lines[0];
+    EXPECT_NE(f.lines[0].find("{\"identity\":\"mailfrom\",\"evaluation\":{"), std::string::npos) << f.lines[0];
+    EXPECT_EQ(f.lines[0].back(), '}');
+    EXPECT_EQ(f.lines[0].find('\n'), std::string::npos) << "one line";
+}
+
+TEST(Conversation, SaysAtDebugWhatTheInfoLineLeavesOut) {
+    Fixture f("", "192.0.2.10", milter::LogLevel::debug);
+    f.conversation->mail_from("<alice@pass.example>", "", "4QXD");
+    f.conversation->header("Authentication-Results", "mx.example.net; spf=pass");
+    f.conversation->end_of_message("4QXD");
+    f.conversation->message_done();
+    f.conversation->close();
+    std::string all;
+    for (const std::string& line : f.lines) all += line + "\n";
+    EXPECT_NE(all.find("4QXD: MAIL FROM <alice@pass.example> from 192.0.2.10: checks: HELO none ("), std::string::npos)
+        << all;
+    EXPECT_NE(all.find("4QXD: Authentication-Results #1 claims our authserv-id mx.example.net: it will be removed"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("4QXD: adding Received-SPF: \"pass (mx.example.net: domain of alice@pass.example"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("connection from 192.0.2.10 closed after 1 transaction\n"), std::string::npos) << all;
 }
 
 }  // namespace
