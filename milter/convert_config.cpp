@@ -975,7 +975,7 @@ std::variant<Conversion, std::string> convert_config(std::string_view text, std:
             Block intro;
             note(intro, "Not in " + std::string(file_name) + ", so " + std::string(source.peer()) +
                             " used its defaults, which spf-milter's defaults would change:");
-            intro.heading = "\n";
+            intro.heading = "";
             write_block(out, intro);
             defaults_heading = true;
         }

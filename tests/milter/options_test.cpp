@@ -36,7 +36,8 @@ std::string error(std::initializer_list<std::string_view> arguments) {
 TEST(Options, RunTheDaemonWithTheDefaultFileWhenGivenNothing) {
     const Options o = options({});
     EXPECT_EQ(o.mode, Options::Mode::run);
-    EXPECT_EQ(o.config_source.path, "/etc/spf-milter.conf");
+    EXPECT_EQ(o.config_source.path, milter::default_config_path());
+    EXPECT_TRUE(o.config_source.path.ends_with("etc/spf-milter.conf")) << o.config_source.path;
     EXPECT_FALSE(o.config_source.path_given);
     EXPECT_FALSE(o.log_to_stderr);
     EXPECT_TRUE(o.config_source.overrides.empty());
@@ -242,6 +243,18 @@ TEST(Options, AreAllDocumentedInTheManPage) {
     EXPECT_GE(options, 15);  // every option of --help was looked at, short names included
     EXPECT_NE(page.find(".BR local:/path"), std::string::npos) << "-p does not list local:";
     EXPECT_NE(page.find(".SH ZONE FILES"), std::string::npos);
+}
+
+TEST(Options, ConvertConfigTakesAFileAndStandsAlone) {
+    const Options o = options({"--convert-config", "/etc/pyspf-milter/pyspf-milter.conf"});
+    EXPECT_EQ(o.mode, Options::Mode::convert_config);
+    EXPECT_EQ(o.convert_path, "/etc/pyspf-milter/pyspf-milter.conf");
+    EXPECT_EQ(options({"--convert-config=policyd-spf.conf"}).convert_path, "policyd-spf.conf");
+    EXPECT_EQ(error({"--convert-config"}), "option --convert-config needs a value");
+    EXPECT_EQ(error({"--convert-config="}), "--convert-config needs a file name");
+    EXPECT_EQ(error({"--convert-config", "a.conf", "-n"}), "--convert-config cannot be combined with -n");
+    EXPECT_EQ(error({"-c", "x.conf", "--convert-config", "a.conf"}), "--convert-config cannot be combined with -c");
+    EXPECT_EQ(error({"--convert-config", "a.conf", "--reload"}), "--convert-config cannot be combined with --reload");
 }
 
 }  // namespace
