@@ -191,6 +191,8 @@ const Config& default_config() {
     return defaults;
 }
 
+std::string default_config_path() { return SPF_MILTER_DEFAULT_CONFIG; }
+
 bool is_list_key(std::string_view name) {
     return std::find(list_keys.begin(), list_keys.end(), name) != list_keys.end();
 }

@@ -126,9 +126,15 @@ struct Overrides {
     bool empty() const { return !socket && dns_servers.empty(); }
 };
 
+// SYSCONFDIR/spf-milter.conf of the build: /etc/spf-milter.conf for a build
+// installed under /usr (the Debian package), /usr/local/etc/spf-milter.conf
+// under the default prefix, so that -n and --reload by hand read the file
+// that cmake --install put in place.
+std::string default_config_path();
+
 // Where the configuration comes from, kept for reloads.
 struct ConfigSource {
-    std::string path = "/etc/spf-milter.conf";
+    std::string path = default_config_path();
     bool path_given = false;  // -c: a missing file is an error; else a missing default = defaults
     Overrides overrides;
 };

@@ -44,6 +44,7 @@ ReloadRequests reload_requests;  // posted by the signal thread, read by the rel
 // written by the reload thread, read by the status refresher.
 class ReloadHistory {
 public:
+    explicit ReloadHistory(std::uint64_t generation) : generation_(generation) {}
     void record(bool reloaded, std::uint64_t generation) {
         const std::lock_guard lock(mutex_);
         generation_ = generation;
@@ -65,8 +66,8 @@ private:
     }
 
     std::mutex mutex_;
-    std::uint64_t generation_ = 1;
-    std::string last_;
+    std::uint64_t generation_;
+    std::string last_;  // empty until the first reload
 };
 
 std::chrono::microseconds monotonic_now() {
@@ -228,8 +229,7 @@ int run_daemon(const Options& options, Config config) {
     }
 
     const MemoryTrimmer trimmer(sessions, std::chrono::seconds(5));
-    ReloadHistory history;
-    history.record(true, runtimes.current()->generation);
+    ReloadHistory history(runtimes.current()->generation);
     const StatusRefresher refresher([&] { return history.status(sessions); }, std::chrono::seconds(10));
     std::optional<MetricsFileWriter> metrics_file;
     if (!config.metrics_file.empty())

@@ -2,10 +2,12 @@
 // --check-config, --simulate, --convert-config, --help, --version. Exit codes are
 // in options.hpp.
 #include "milter/config.hpp"
+#include "milter/config_warnings.hpp"
 #include "milter/convert_config.hpp"
 #include "milter/daemon.hpp"
 #include "milter/options.hpp"
 #include "milter/process.hpp"
+#include "milter/reload_command.hpp"
 #include "milter/runtime.hpp"
 #include "milter/simulate.hpp"
 
@@ -31,16 +33,33 @@ std::string host_name() {
     return name;
 }
 
-int check_config(const Config& config) {
-    if (!config.user.empty()) {
-        auto user = lookup_user(config.user);
-        if (auto* error = std::get_if<std::string>(&user)) {
-            std::cerr << "spf-milter: " << config.source << ": key 'user': " << *error << "\n";
-            return exit_config;
-        }
+// What the daemon would refuse at start that the parser cannot see: an unknown user.
+bool user_known(const Config& config) {
+    if (config.user.empty()) return true;
+    auto user = lookup_user(config.user);
+    if (auto* error = std::get_if<std::string>(&user)) {
+        std::cerr << "spf-milter: " << config.source << ": key 'user': " << *error << "\n";
+        return false;
     }
+    return true;
+}
+
+int check_config(const Config& config) {
+    if (!user_known(config)) return exit_config;
+    // Valid settings that will misbehave: said, but the file is still OK.
+    for (const std::string& warning : config_warnings(config))
+        std::cerr << "spf-milter: " << config.source << ": warning: " << warning << "\n";
     std::cout << "# " << config.source << ": configuration OK\n" << describe(config);
     return exit_ok;
+}
+
+// --reload: the file is checked as -n checks it; only a good one is sent for.
+int reload(const Options& options, const Config& config) {
+    if (!user_known(config)) {
+        std::cerr << "spf-milter: the daemon is not asked to reload\n";
+        return exit_config;
+    }
+    return request_reload(config, options.reload_pid, std::cout, std::cerr);
 }
 
 int run_simulation(const Options& options, const Config& config) {
@@ -122,6 +141,10 @@ int main(int argc, char** argv) {
     if (options.mode == Options::Mode::convert_config) return convert_config_file(options.convert_path);
     ConfigResult loaded = load_config(options.config_source);
     if (auto* error = std::get_if<ConfigError>(&loaded)) {
+        if (options.mode == Options::Mode::reload) {
+            std::cerr << "spf-milter: " << error->to_string() << "\nspf-milter: the daemon is not asked to reload\n";
+            return exit_config;
+        }
         std::cerr << "spf-milter: fatal: " << error->to_string() << "\n";
         return exit_config;
     }
@@ -129,7 +152,7 @@ int main(int argc, char** argv) {
     switch (options.mode) {
         case Options::Mode::check_config: return check_config(config);
         case Options::Mode::simulate: return run_simulation(options, config);
-        case Options::Mode::reload: std::cerr << "spf-milter: --reload is not available\n"; return exit_failure;
+        case Options::Mode::reload: return reload(options, config);
         default: return run_daemon(options, std::move(config));
     }
 }

@@ -151,7 +151,9 @@ std::string usage_text() {
            "       spf-milter --convert-config FILE\n"
            "       spf-milter -h|--help | -V|--version\n"
            "\n"
-           "  -c, --config FILE    configuration file (default /etc/spf-milter.conf)\n"
+           "  -c, --config FILE    configuration file (default " +
+           default_config_path() +
+           ")\n"
            "  -p, --socket SOCKET  listen here instead of the file's socket\n"
            "                       (unix:/path or local:/path, inet:PORT@HOST, inet6:PORT@HOST)\n"
            "  -f, --foreground     log to stderr instead of syslog; the daemon never forks,\n"

@@ -43,8 +43,9 @@ write_config() { # write_config FILE LINE...
 # mail_reply_is PATTERN: what the milter answers at MAIL FROM for a stranger
 # sending as fail.example matches PATTERN ("^mail: continue$").
 mail_reply_is() {
-	"$PYTHON" "$E2E_DIR/milter_client.py" --socket "unix:$RUN/milter-notify.sock" \
-		"$FAIL_SESSION" | grep -q -- "$1"
+	local replies
+	replies=$("$PYTHON" "$E2E_DIR/milter_client.py" --socket "unix:$RUN/milter-notify.sock" "$FAIL_SESSION")
+	grep -q -- "$1" <<<"$replies"
 }
 
 # wait_for_notify COUNT PATTERN: the notify log has at least COUNT lines
