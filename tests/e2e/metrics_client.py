@@ -4,6 +4,7 @@
     metrics_client.py get URL                  the body, on stdout
     metrics_client.py value URL SERIES         the value of the sample line
                                                "SERIES VALUE" in URL's text
+    metrics_client.py status METHOD URL        the HTTP status code of METHOD URL
     metrics_client.py query PROMETHEUS EXPR    the value of the one sample
                                                Prometheus' API gives for EXPR
                                                (empty if it gives none yet)
@@ -12,6 +13,7 @@ Loopback only; every request times out after 5 seconds.
 """
 import json
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -32,6 +34,14 @@ def main():
                 print(line[len(series) + 1:])
                 return 0
         return 1
+    elif mode == "status":
+        method, url = sys.argv[2], sys.argv[3]
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, method=method, data=b"" if method == "POST" else None),
+                                        timeout=5) as response:
+                print(response.status)
+        except urllib.error.HTTPError as error:
+            print(error.code)
     elif mode == "query":
         answer = json.loads(get(url + "/api/v1/query?" + urllib.parse.urlencode({"query": sys.argv[3]})))
         results = answer.get("data", {}).get("result", [])

@@ -136,9 +136,9 @@ test_traffic() {
 	check "promtool check metrics: the file is well-formed" \
 		bash -c "promtool check metrics <'$RUN/textfile/spf-milter.prom'"
 	check "not a scrape: GET / is 404" \
-		bash -c "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$METRICS_PORT/ | grep -qx 404"
+		test "$("$PYTHON" "$E2E_DIR/metrics_client.py" status GET "http://127.0.0.1:$METRICS_PORT/")" = 404
 	check "not a scrape: POST /metrics is 405" \
-		bash -c "curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:$METRICS_PORT/metrics | grep -qx 405"
+		test "$("$PYTHON" "$E2E_DIR/metrics_client.py" status POST "$METRICS")" = 405
 }
 
 test_scrapers() {
