@@ -9,7 +9,9 @@
 #                benchmark; installed with its service neither started nor enabled),
 #                postfix-policyd-spf-python (its default file, for --convert-config), yaml-cpp,
 #                the openspf RFC 7208 suite (python3-spf), Postfix, swaks, miltertest,
-#                clang-format and clang-tidy (the lint tests), the --package
+#                clang-format and clang-tidy (the lint tests), Prometheus and
+#                prometheus-node-exporter (the metrics test; services neither
+#                started nor enabled), the --package
 #                ones (the package test builds the .deb), and a private
 #                unpacked Sendmail for the end-to-end tests
 # Only Debian packages are installed; nothing else is downloaded.
@@ -19,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build_packages="g++ cmake make pkg-config libldns-dev libboost-dev libmilter-dev libsystemd-dev"
 test_packages="googletest libgtest-dev libgmock-dev libbenchmark-dev libspf2-dev libyaml-cpp-dev zlib1g-dev
   python3 python3-spf pyspf-milter postfix-policyd-spf-python postfix sasl2-bin libsasl2-modules iproute2 util-linux procps
-  clang-format-14 clang-tidy-14"
+  clang-format-14 clang-tidy-14 prometheus prometheus-node-exporter"
 package_packages="build-essential dpkg-dev debhelper fakeroot lintian"
 
 packages=$build_packages
@@ -37,13 +39,19 @@ export DEBIAN_FRONTEND=noninteractive
 # Postfix asks how to configure the system instance: it is not used here.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -q
-# pyspf-milter's maintainer scripts start its service (on inet:8893@localhost) and
-# enable it at boot, unless a policy-rc.d forbids it (as in most containers): the
-# benchmark starts its own instance, so forbid service starts for this install when
-# no policy says otherwise, and keep a newly installed pyspf-milter off at boot.
-new_pyspf_milter=no
-if [ "${1:-}" = "--test" ] && ! dpkg-query -W -f='${Status}' pyspf-milter 2>/dev/null | grep -q 'ok installed'; then
-    new_pyspf_milter=yes
+# The maintainer scripts of pyspf-milter, prometheus and prometheus-node-exporter
+# start their services (pyspf-milter on inet:8893@localhost, Prometheus on :9090)
+# and enable them at boot, unless a policy-rc.d forbids it (as in most
+# containers): the tests start their own instances, so forbid service starts for
+# this install when no policy says otherwise, and keep the newly installed ones
+# off at boot.
+services="pyspf-milter prometheus prometheus-node-exporter"
+new_services=
+if [ "${1:-}" = "--test" ]; then
+    for service in $services; do
+        dpkg-query -W -f='${Status}' "$service" 2>/dev/null | grep -q 'ok installed' ||
+            new_services="$new_services $service"
+    done
 fi
 policy=/usr/sbin/policy-rc.d
 own_policy=no
@@ -59,10 +67,10 @@ if [ "$own_policy" = yes ]; then
     rm -f "$policy"
     trap - EXIT
 fi
-if [ "$new_pyspf_milter" = yes ]; then
-    update-rc.d pyspf-milter disable >/dev/null 2>&1 || true
-    deb-systemd-helper disable pyspf-milter.service >/dev/null 2>&1 || true
-fi
+for service in $new_services; do
+    update-rc.d "$service" disable >/dev/null 2>&1 || true
+    deb-systemd-helper disable "$service.service" >/dev/null 2>&1 || true
+done
 
 if [ "${1:-}" = "--test" ]; then
     "$here/../tests/e2e/fetch-sendmail.sh"
