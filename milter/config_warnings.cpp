@@ -24,44 +24,45 @@ std::vector<std::string> config_warnings(const Config& config) {
     std::vector<std::string> warnings;
     const unsigned check = config.check_timeout_s;
     if (check >= postfix_milter_timeout_s) {
-        warnings.push_back("check_timeout = " + std::to_string(check) +
-                           " is at or above Postfix's milter_command_timeout (" +
-                           std::to_string(postfix_milter_timeout_s) +
-                           " s by default): Postfix stops waiting and applies milter_default_action; keep it below "
-                           "the MTA's milter timeouts");
+        warnings.emplace_back("check_timeout = " + std::to_string(check) +
+                              " is at or above Postfix's milter_command_timeout (" +
+                              std::to_string(postfix_milter_timeout_s) +
+                              " s by default): Postfix stops waiting and applies milter_default_action; keep it below "
+                              "the MTA's milter timeouts");
     } else if (check >= sendmail_milter_timeout_s) {
-        warnings.push_back("check_timeout = " + std::to_string(check) +
-                           " is at or above Sendmail's default milter read timeout (" +
-                           std::to_string(sendmail_milter_timeout_s) +
-                           " s): with Sendmail, give INPUT_MAIL_FILTER T=R:30s (as spf-milter(8) shows) or lower "
-                           "check_timeout");
+        warnings.emplace_back("check_timeout = " + std::to_string(check) +
+                              " is at or above Sendmail's default milter read timeout (" +
+                              std::to_string(sendmail_milter_timeout_s) +
+                              " s): with Sendmail, give INPUT_MAIL_FILTER T=R:30s (as spf-milter(8) shows) or lower "
+                              "check_timeout");
     }
     if (config.dns_timeout_s && *config.dns_timeout_s >= check)
-        warnings.push_back(
+        warnings.emplace_back(
             "dns_timeout = " + std::to_string(*config.dns_timeout_s) +
             " is not below check_timeout = " + std::to_string(check) +
             ": a DNS server that does not answer takes the whole check, and the next one is never asked");
     if (config.trusted_networks.empty() && local_socket(config.socket))
-        warnings.push_back("trusted_networks is empty while the MTA connects locally (" + config.socket.text +
-                           "): mail the MTA receives from this host (127.0.0.1, ::1) is checked against senders' SPF "
-                           "records, which do not list loopback, and may be refused");
+        warnings.emplace_back(
+            "trusted_networks is empty while the MTA connects locally (" + config.socket.text +
+            "): mail the MTA receives from this host (127.0.0.1, ::1) is checked against senders' SPF "
+            "records, which do not list loopback, and may be refused");
     if (config.reject_at == RejectStage::rcpt && config.exempt_recipients.empty())
-        warnings.push_back(
+        warnings.emplace_back(
             "reject_at = rcpt with no exempt_recipients: postmaster is refused too (RFC 5321 section "
             "4.5.1 asks that mail to postmaster be accepted)");
     if (config.dry_run && !config.add_received_spf && !config.add_authentication_results)
-        warnings.push_back("dry_run = yes and headers = none: the results show only in the log");
+        warnings.emplace_back("dry_run = yes and headers = none: the results show only in the log");
     if (!config.dry_run && !refuses_anything(config))
-        warnings.push_back("every *_action is accept: nothing is ever refused; dry_run = yes says so in the log");
+        warnings.emplace_back("every *_action is accept: nothing is ever refused; dry_run = yes says so in the log");
     if (config.softfail_action == Action::reject)
-        warnings.push_back(
+        warnings.emplace_back(
             "softfail_action = reject: RFC 7208 section 8.5 treats softfail as weaker than fail; "
             "forwarded mail is often softfail");
     for (const std::string& domain : config.strict_domains)
         for (const std::string& skipped : config.skip_sender_domains)
             if (domain == skipped)
-                warnings.push_back("strict_domains and skip_sender_domains both list " + domain +
-                                   ": it is skipped, and never refused");
+                warnings.emplace_back("strict_domains and skip_sender_domains both list " + domain +
+                                      ": it is skipped, and never refused");
     return warnings;
 }
 
