@@ -309,4 +309,37 @@ TEST_F(SimulateZoneProgram, RefusesAZoneWithADnsServer) {
         << result.output;
 }
 
+// -n (main.cpp's check_config): valid settings that will misbehave are warned
+// about on stderr, and the file is still OK (exit 0); a bad one is exit 78.
+TEST(CheckConfigProgram, WarnsAboutSettingsThatWillMisbehaveAndStillSaysOk) {
+    const std::string config = write_file("check_config_warnings.conf", "check_timeout = 30\ntrusted_networks =\n");
+    const Outcome result = run_milter("-n -c " + config);
+    EXPECT_EQ(result.status, 0) << result.output;
+    EXPECT_NE(result.output.find("spf-milter: " + config + ": warning: check_timeout = 30 is at or above Postfix's"),
+              std::string::npos)
+        << result.output;
+    EXPECT_NE(result.output.find(": warning: trusted_networks is empty while the MTA connects locally"),
+              std::string::npos)
+        << result.output;
+    EXPECT_NE(result.output.find("# " + config + ": configuration OK\n"), std::string::npos) << result.output;
+}
+
+TEST(CheckConfigProgram, NamesTheListFileAndItsLineOfABadEntry) {
+    const std::string list = write_file("check_config_relays", "192.0.2.25\n# a comment\n192.0.2.300\n");
+    const std::string config = write_file("check_config_list.conf", "skip_networks = file:" + list + "\n");
+    const Outcome result = run_milter("-n -c " + config);
+    EXPECT_EQ(result.status, 78) << result.output;
+    EXPECT_EQ(result.output.rfind("spf-milter: fatal: " + config + ":1: key 'skip_networks': " + list + ":3: ", 0), 0U)
+        << result.output;
+}
+
+// --reload with a bad file: exit 78, and no daemon is looked for.
+TEST(ReloadProgram, RefusesABadFileWithoutAskingTheDaemon) {
+    const std::string config = write_file("reload_bad.conf", "fail_action = sometimes\n");
+    const Outcome result = run_milter("--reload -c " + config + " --pid 1");
+    EXPECT_EQ(result.status, 78) << result.output;
+    EXPECT_NE(result.output.find(config + ":1: key 'fail_action'"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("the daemon is not asked to reload"), std::string::npos) << result.output;
+}
+
 }  // namespace
