@@ -29,7 +29,8 @@ std::vector<std::string> config_warnings(const Config& config) {
                               std::to_string(postfix_milter_timeout_s) +
                               " s by default): Postfix stops waiting and applies milter_default_action; keep it below "
                               "the MTA's milter timeouts");
-    } else if (check >= sendmail_milter_timeout_s) {
+    } else if (check >= sendmail_milter_timeout_s && !config.socket.path.starts_with("/var/spool/postfix/")) {
+        // (A socket in Postfix's queue directory serves Postfix.)
         warnings.emplace_back("check_timeout = " + std::to_string(check) +
                               " is at or above Sendmail's default milter read timeout (" +
                               std::to_string(sendmail_milter_timeout_s) +

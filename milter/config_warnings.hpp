@@ -3,7 +3,9 @@
 // The MTA side cannot be read from here, so the warnings name the defaults of
 // the MTAs: Postfix's milter_command_timeout is 30 s, Sendmail's read timeout
 // of a milter (T=R:) 10 s; a check that outlasts them has its answer thrown
-// away and the message handled by the MTA's default action instead.
+// away and the message handled by the MTA's default action instead. A socket
+// inside Postfix's queue directory is taken to serve Postfix, and gets no
+// warning about Sendmail's timeout.
 #pragma once
 
 #include "milter/config.hpp"

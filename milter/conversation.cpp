@@ -82,7 +82,10 @@ void count(const Decision& decision, std::chrono::steady_clock::duration took) {
         if (checks.mailfrom) counted.checked(spf::Identity::mailfrom, checks.mailfrom->result);
         counted.check_took(std::chrono::duration_cast<std::chrono::microseconds>(took));
     }
-    if (decision.verdict.stage == RejectStage::mail) counted.acted(RejectStage::mail, decision.verdict.action);
+    // Every transaction once at MAIL FROM; with reject_at = rcpt its answer
+    // there is accept, and the refusals are counted per recipient.
+    counted.acted(RejectStage::mail,
+                  decision.verdict.stage == RejectStage::mail ? decision.verdict.action : Action::accept);
 }
 
 }  // namespace
@@ -187,12 +190,10 @@ void Conversation::log_when_known() {
 void Conversation::log_decision() {
     if (logged_ || !transaction_ || !decision_) return;
     logged_ = true;
-    const bool json = runtime_->config.log_json;
-    // In JSON the trace travels inside the decision's object.
-    if (decision_->checks.traced && !json)
+    if (decision_->checks.traced)
         for (const std::string& line : format_trace_lines(*transaction_, *decision_)) log_.info(line);
-    log_.info(json ? format_decision_json(session_, *transaction_, *decision_)
-                   : format_decision(session_, *transaction_, *decision_));
+    log_.info(runtime_->config.log_json ? format_decision_json(session_, *transaction_, *decision_)
+                                        : format_decision(session_, *transaction_, *decision_));
 }
 
 void Conversation::end_transaction() {

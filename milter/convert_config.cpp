@@ -218,8 +218,8 @@ bool add_network(NetworkList& list, std::string_view item, Block* notes, std::st
         return true;
     }
     if (notes != nullptr)
-        note(*notes, "not converted: " + quoted(item) + " of " + std::string(key) + " (" +
-                         std::get<std::string>(parsed) + ")");
+        note(*notes,
+             "not converted: " + quoted(item) + " of " + std::string(key) + " (" + std::get<std::string>(parsed) + ")");
     return false;
 }
 
@@ -249,8 +249,7 @@ void note_exact_true(Block& block, std::string_view key, std::string_view value)
 }
 
 void note_refusal_stage(const Source& source, Block& block) {
-    if (source.milter())
-        note(block, "(the peer refused at MAIL FROM, as spf-milter does with reject_at = mail)");
+    if (source.milter()) note(block, "(the peer refused at MAIL FROM, as spf-milter does with reject_at = mail)");
 }
 
 // ---------------------------------------------------------------------------
@@ -286,8 +285,9 @@ void convert_test_only(const Source& source, Block& block) {
     // The peer's test mode is TestOnly = 0 (sic): any other number acts.
     set(block, "dry_run", *number == 0 ? "yes" : "no");
     if (*number == 0)
-        note(block, "differs: in its test mode the peer added no header to a message it would have refused; "
-                    "spf-milter adds the headers to every message and logs what it would have done");
+        note(block,
+             "differs: in its test mode the peer added no header to a message it would have refused; "
+             "spf-milter adds the headers to every message and logs what it would have done");
 }
 
 void convert_default_seed_only(const Source& source, Block& block) {
@@ -300,19 +300,22 @@ void convert_helo_reject(const Source& source, Block& block) {
     const std::string_view policy = source.get("HELO_reject");
     if (policy == "No_Check") {
         set(block, "check_helo", "no");
-        note(block, "differs: the peer did not check the null sender <> at all with No_Check; spf-milter still "
-                    "checks <> as postmaster@HELO (RFC 7208 section 2.4), and fail_action applies to it");
+        note(block,
+             "differs: the peer did not check the null sender <> at all with No_Check; spf-milter still "
+             "checks <> as postmaster@HELO (RFC 7208 section 2.4), and fail_action applies to it");
         return;
     }
     set(block, "check_helo", "yes");
     if (policy == "Fail" || policy == "Softfail" || policy == "SPF_Not_Pass") {
         set(block, "helo_fail_action", "reject");
         if (policy == "Softfail")
-            note(block, "differs: the peer also refused a HELO softfail; spf-milter acts on a HELO fail only "
-                        "(no equivalent for the softfail)");
+            note(block,
+                 "differs: the peer also refused a HELO softfail; spf-milter acts on a HELO fail only "
+                 "(no equivalent for the softfail)");
         if (policy == "SPF_Not_Pass")
-            note(block, "differs: the peer also refused a HELO softfail and neutral; spf-milter acts on a HELO "
-                        "fail only (no equivalent for the others)");
+            note(block,
+                 "differs: the peer also refused a HELO softfail and neutral; spf-milter acts on a HELO "
+                 "fail only (no equivalent for the others)");
         if (!source.has("HELO_reject"))
             note(block, "differs: spf-milter's default helo_fail_action = accept would accept a HELO fail");
         note_refusal_stage(source, block);
@@ -333,8 +336,9 @@ void convert_helo_reject(const Source& source, Block& block) {
 }
 
 void convert_pass_restriction(const Source&, Block& block) {
-    note(block, "no equivalent: a milter cannot hand Postfix a restriction class to apply to a pass; use Postfix "
-                "restrictions on the Authentication-Results or Received-SPF header instead");
+    note(block,
+         "no equivalent: a milter cannot hand Postfix a restriction class to apply to a pass; use Postfix "
+         "restrictions on the Authentication-Results or Received-SPF header instead");
 }
 
 void convert_mail_from_reject(const Source& source, Block& block) {
@@ -347,8 +351,9 @@ void convert_mail_from_reject(const Source& source, Block& block) {
     set(block, "neutral_action", neutral ? "reject" : "accept");
     set(block, "none_action", "accept");
     if (policy == "No_Check") {
-        note(block, "no equivalent: spf-milter always checks MAIL FROM; every result is accepted instead, "
-                    "and the headers still record it");
+        note(block,
+             "no equivalent: spf-milter always checks MAIL FROM; every result is accepted instead, "
+             "and the headers still record it");
     } else if (policy != "Fail" && policy != "Softfail" && policy != "SPF_Not_Pass" && policy != "False") {
         note(block, "note: " + quoted(policy) +
                         " is not a Mail_From_reject value of the peer (values are case-sensitive; Null is for "
@@ -362,8 +367,9 @@ void convert_no_mail(const Source& source, Block& block) {
         note(block, "no effect in the peer (only the exact word True turns it on); nothing to convert");
         return;
     }
-    note(block, "no equivalent: the peer refused only when the record was exactly \"v=spf1 -all\" and accepted "
-                "every other fail; spf-milter refuses every fail that fail_action and helo_fail_action say");
+    note(block,
+         "no equivalent: the peer refused only when the record was exactly \"v=spf1 -all\" and accepted "
+         "every other fail; spf-milter refuses every fail that fail_action and helo_fail_action say");
 }
 
 void convert_reject_not_pass_domains(const Source& source, Block& block) {
@@ -373,8 +379,9 @@ void convert_reject_not_pass_domains(const Source& source, Block& block) {
     for (std::string_view item : list.items) {
         std::string domain = lower_case(item);
         if (domain.starts_with('.')) {
-            note(block, "differs: the peer matched " + quoted(item) + " as the domain itself; written without "
-                        "the dot (in spf-milter .domain means its subdomains)");
+            note(block, "differs: the peer matched " + quoted(item) +
+                            " as the domain itself; written without "
+                            "the dot (in spf-milter .domain means its subdomains)");
             domain.erase(0, 1);
         }
         if (auto parsed = parse_domains(domain); std::holds_alternative<ValueError>(parsed)) {
@@ -385,12 +392,14 @@ void convert_reject_not_pass_domains(const Source& source, Block& block) {
     }
     if (!domains.empty()) set(block, "strict_domains", joined(domains));
     note_spaced(block, "Reject_Not_Pass_Domains", list.spaced, "never matched");
-    note(block, "differs: the peer refused fail, softfail and neutral for these domains, and accepted none "
-                "(temperror and permerror as TempError_Defer and PermError_reject say); spf-milter refuses "
-                "every result but pass: none and permerror with 550, temperror with 451");
-    note(block, "differs: the peer also applied the list to the HELO check of a client whose HELO name is "
-                "listed, and its test is reversed (listing mail.example.com also caught the sender domain "
-                "example.com); spf-milter matches the MAIL FROM domain (for <>, the HELO name) to the list");
+    note(block,
+         "differs: the peer refused fail, softfail and neutral for these domains, and accepted none "
+         "(temperror and permerror as TempError_Defer and PermError_reject say); spf-milter refuses "
+         "every result but pass: none and permerror with 550, temperror with 451");
+    note(block,
+         "differs: the peer also applied the list to the HELO check of a client whose HELO name is "
+         "listed, and its test is reversed (listing mail.example.com also caught the sender domain "
+         "example.com); spf-milter matches the MAIL FROM domain (for <>, the HELO name) to the list");
 }
 
 void convert_error_reject(const Source& source, Block& block, std::string_view key, std::string_view action_key,
@@ -424,14 +433,16 @@ void convert_temperror_defer(const Source& source, Block& block) {
                                     : "differs: the peer answered defer_if_permit 4.7.24 (Postfix defers only if "
                                       "no later restriction rejects); spf-milter answers 451 4.7.24 at once");
     } else {
-        note(block, "differs: spf-milter's default temperror_action = tempfail would defer the message; the peer "
-                    "accepted a temperror, so accept is written here");
+        note(block,
+             "differs: spf-milter's default temperror_action = tempfail would defer the message; the peer "
+             "accepted a temperror, so accept is written here");
     }
 }
 
 void convert_prospective(const Source&, Block& block) {
-    note(block, "no equivalent: spf-milter checks the connecting client, not a fixed address; to see what "
-                "receivers will make of outgoing mail, run spf-query --ip=ADDRESS --sender=ADDR");
+    note(block,
+         "no equivalent: spf-milter checks the connecting client, not a fixed address; to see what "
+         "receivers will make of outgoing mail, run spf-query --ip=ADDRESS --sender=ADDR");
 }
 
 // The networks pyspf-milter treats as internal (never checked): InternalHosts'
@@ -447,9 +458,10 @@ void internal_hosts(const Source& source, NetworkList& list, Block* notes) {
         const std::string path(value.starts_with("file:") ? value.substr(5) : value);
         list.add_file("file:" + path);
         if (notes != nullptr)
-            note(*notes, "the file is read by spf-milter as a list file: one address or network a line (the peer "
-                         "also split a line at ':', which broke IPv6 addresses); a host name or !negation there "
-                         "is refused");
+            note(*notes,
+                 "the file is read by spf-milter as a list file: one address or network a line (the peer "
+                 "also split a line at ':', which broke IPv6 addresses); a host name or !negation there "
+                 "is refused");
         return;
     }
     if (value.starts_with("csl:")) value.remove_prefix(4);
@@ -479,11 +491,13 @@ void convert_skip_addresses(const Source& source, Block& block) {
     if (source.milter()) internal_hosts(source, networks, nullptr);
     set(block, "trusted_networks", joined(networks.items));
     if (source.milter())
-        note(block, std::string("with InternalHosts") + (source.has("InternalHosts") ? "" : " (its default 127.0.0.1)") +
+        note(block, std::string("with InternalHosts") +
+                        (source.has("InternalHosts") ? "" : " (its default 127.0.0.1)") +
                         ", which the milter did not check either");
     note_spaced(block, "skip_addresses", list.spaced, "no network to it, and it stopped reading the list there");
-    note(block, "differs: the peer added a header saying the check was skipped; spf-milter adds no SPF header "
-                "for trusted_networks and leaves their Authentication-Results alone");
+    note(block,
+         "differs: the peer added a header saying the check was skipped; spf-milter adds no SPF header "
+         "for trusted_networks and leaves their Authentication-Results alone");
 }
 
 void convert_whitelist(const Source& source, Block& block) {
@@ -492,14 +506,16 @@ void convert_whitelist(const Source& source, Block& block) {
     for (std::string_view item : list.items) add_network(networks, item, &block, "Whitelist");
     set(block, "skip_networks", joined(networks.items));
     note_spaced(block, "Whitelist", list.spaced, "no network to it, and it stopped reading the list there");
-    note(block, "differs: the peer added a header saying the relay was whitelisted; spf-milter logs "
-                "skip=skip-network and adds no SPF header");
+    note(block,
+         "differs: the peer added a header saying the relay was whitelisted; spf-milter logs "
+         "skip=skip-network and adds no SPF header");
 }
 
 void convert_helo_whitelist(const Source&, Block& block) {
-    note(block, "no equivalent: the peer skipped a client whose HELO name is listed and resolves to its address; "
-                "list those hosts' addresses in skip_networks, or their domain in trusted_forwarders if its SPF "
-                "record lists them");
+    note(block,
+         "no equivalent: the peer skipped a client whose HELO name is listed and resolves to its address; "
+         "list those hosts' addresses in skip_networks, or their domain in trusted_forwarders if its SPF "
+         "record lists them");
 }
 
 void convert_domain_whitelist(const Source& source, Block& block) {
@@ -516,15 +532,17 @@ void convert_domain_whitelist(const Source& source, Block& block) {
     }
     if (!domains.empty()) set(block, "trusted_forwarders", joined(domains));
     note_spaced(block, "Domain_Whitelist", list.spaced, "no domain it could check");
-    note(block, "the same test as the peer's: the client is not checked when one of these domains' SPF "
-                "passes it (as MAIL FROM postmaster@DOMAIN). Not skip_sender_domains, which any sender can "
-                "claim. The evaluations share check_timeout (the peer gave them Whitelist_Lookup_Time)");
+    note(block,
+         "the same test as the peer's: the client is not checked when one of these domains' SPF "
+         "passes it (as MAIL FROM postmaster@DOMAIN). Not skip_sender_domains, which any sender can "
+         "claim. The evaluations share check_timeout (the peer gave them Whitelist_Lookup_Time)");
 }
 
 void convert_domain_whitelist_ptr(const Source&, Block& block) {
-    note(block, "no equivalent: the peer trusted the client's first PTR name, unverified, which whoever runs "
-                "the client's reverse zone can set; use trusted_forwarders for a domain whose SPF lists its "
-                "servers, or skip_networks for their addresses");
+    note(block,
+         "no equivalent: the peer trusted the client's first PTR name, unverified, which whoever runs "
+         "the client's reverse zone can set; use trusted_forwarders for a domain whose SPF lists its "
+         "servers, or skip_networks for their addresses");
 }
 
 void convert_enhanced_status_codes(const Source& source, Block& block) {
@@ -544,12 +562,14 @@ void convert_header_type(const Source& source, Block& block) {
     } else if (source.milter()) {
         set(block, "headers", "authentication-results");
         if (value != "AR")
-            note(block, "the milter writes Authentication-Results whatever this says (its main() sets AR "
-                        "unless the value is None)");
+            note(block,
+                 "the milter writes Authentication-Results whatever this says (its main() sets AR "
+                 "unless the value is None)");
     } else if (ar && spf) {
         set(block, "headers", "received-spf, authentication-results");
-        note(block, "differs: the peer refused this value at every check (both SPF and AR); spf-milter can add "
-                    "both headers");
+        note(block,
+             "differs: the peer refused this value at every check (both SPF and AR); spf-milter can add "
+             "both headers");
     } else {
         set(block, "headers", ar ? "authentication-results" : "received-spf");
         if (!ar && value != "SPF")
@@ -557,28 +577,32 @@ void convert_header_type(const Source& source, Block& block) {
     }
     if (!source.has("Header_Type"))
         note(block, "differs: spf-milter's default adds both Received-SPF and Authentication-Results");
-    note(block, "differs: spf-milter also removes incoming Authentication-Results that claim its authserv-id "
-                "(remove_forged_results = yes, RFC 8601 section 5); the peer left them");
+    note(block,
+         "differs: spf-milter also removes incoming Authentication-Results that claim its authserv-id "
+         "(remove_forged_results = yes, RFC 8601 section 5); the peer left them");
 }
 
 void convert_hide_receiver(const Source& source, Block& block) {
     if (source.milter())
         note(block, "no effect in the milter (no recipient is known at MAIL FROM); nothing to convert");
     else
-        note(block, "no equivalent needed: spf-milter never writes the recipient: receiver= is this host's name "
-                    "(key receiver)");
+        note(block,
+             "no equivalent needed: spf-milter never writes the recipient: receiver= is this host's name "
+             "(key receiver)");
 }
 
 void convert_authserv_id(const Source& source, Block& block) {
     const std::string_view value = source.get("Authserv_Id");
     if (value == "HOSTNAME") {
-        note(block, "authserv_id stays empty: spf-milter then uses the MTA's host name (its {j} macro, Postfix's "
-                    "myhostname) where the peer used this machine's host name; set authserv_id if they differ");
+        note(block,
+             "authserv_id stays empty: spf-milter then uses the MTA's host name (its {j} macro, Postfix's "
+             "myhostname) where the peer used this machine's host name; set authserv_id if they differ");
         return;
     }
     if (value.empty()) {
-        note(block, "differs: the peer had no authserv-id (and refused to write Authentication-Results); "
-                    "spf-milter uses the MTA's host name");
+        note(block,
+             "differs: the peer had no authserv-id (and refused to write Authentication-Results); "
+             "spf-milter uses the MTA's host name");
         return;
     }
     set(block, "authserv_id", std::string(value));
@@ -592,18 +616,21 @@ void convert_lookup_time(const Source& source, Block& block) {
         return;
     }
     if (*seconds == 0) {
-        note(block, "no equivalent: 0 gave the peer no limit for a check (20 s for each DNS query); "
-                    "spf-milter keeps its check_timeout");
+        note(block,
+             "no equivalent: 0 gave the peer no limit for a check (20 s for each DNS query); "
+             "spf-milter keeps its check_timeout");
         return;
     }
     if (*seconds < 0) {
-        note(block, "no equivalent: a negative time made every check of the peer a temperror; spf-milter keeps "
-                    "its check_timeout");
+        note(block,
+             "no equivalent: a negative time made every check of the peer a temperror; spf-milter keeps "
+             "its check_timeout");
         return;
     }
     set(block, "check_timeout", std::to_string(*seconds));
-    note(block, "differs: the peer gave the HELO and the MAIL FROM check this time each (up to twice it for a "
-                "message); spf-milter's check_timeout covers both checks of a message together");
+    note(block,
+         "differs: the peer gave the HELO and the MAIL FROM check this time each (up to twice it for a "
+         "message); spf-milter's check_timeout covers both checks of a message together");
 }
 
 void convert_whitelist_lookup_time(const Source&, Block& block) {
@@ -615,8 +642,10 @@ void convert_void_limit(const Source& source, Block& block) {
     if (python_int(value) == 2)
         note(block, "spf-milter applies RFC 7208's limit of 2 void lookups too; no key needed");
     else
-        note(block, "no equivalent: spf-milter always applies RFC 7208's limit of 2 void lookups (section 4.6.4); "
-                    "the peer's was " + quoted(value));
+        note(block,
+             "no equivalent: spf-milter always applies RFC 7208's limit of 2 void lookups (section 4.6.4); "
+             "the peer's was " +
+                 quoted(value));
 }
 
 void convert_mock(const Source& source, Block& block) {
@@ -628,29 +657,33 @@ void convert_mock(const Source& source, Block& block) {
         note(block, "no effect (empty); nothing to convert");
         return;
     }
-    note(block, "no equivalent needed: a milter adds its own headers, which every later milter sees. Note: the "
-                "peer read any non-empty value as true (False included), and then answered every request with a "
-                "fixed header and checked nothing");
+    note(block,
+         "no equivalent needed: a milter adds its own headers, which every later milter sees. Note: the "
+         "peer read any non-empty value as true (False included), and then answered every request with a "
+         "fixed header and checked nothing");
 }
 
 void convert_queue_id(const Source&, Block& block) {
-    note(block, "no equivalent needed: spf-milter's log lines always carry the queue id (the peer's parser does "
-                "not know this key and ignored it)");
+    note(block,
+         "no equivalent needed: spf-milter's log lines always carry the queue id (the peer's parser does "
+         "not know this key and ignored it)");
 }
 
 void convert_reason_message(const Source& source, Block& block) {
     const std::string_view value = source.get("Reason_Message");
     if (value.find('{') != std::string_view::npos || value.find('}') != std::string_view::npos) {
-        note(block, "no equivalent: {rejectdefer}, {spf} and {url} have no counterpart; spf-milter's reject_text "
-                    "(the reply to a fail without the domain's explanation) takes SPF macros such as %{c} and "
-                    "%{o}, and is left at its default");
+        note(block,
+             "no equivalent: {rejectdefer}, {spf} and {url} have no counterpart; spf-milter's reject_text "
+             "(the reply to a fail without the domain's explanation) takes SPF macros such as %{c} and "
+             "%{o}, and is left at its default");
         return;
     }
     std::string text;
     for (const char c : value) text += c == '%' ? std::string("%%") : std::string(1, c);
     set(block, "reject_text", text);
-    note(block, "differs: spf-milter uses it for a fail only, when the domain gives no explanation; the peer for "
-                "every refusal and deferral");
+    note(block,
+         "differs: spf-milter uses it for a fail only, when the domain gives no explanation; the peer for "
+         "every refusal and deferral");
 }
 
 void convert_per_user(const Source& source, Block& block) {
@@ -658,35 +691,40 @@ void convert_per_user(const Source& source, Block& block) {
         note(block, "no effect in the milter (per-user settings are off there); nothing to convert");
         return;
     }
-    note(block, "no equivalent: per-recipient settings (policyd-spf.peruser(5)); with reject_at = rcpt, "
-                "exempt_recipients lists recipients that are never refused");
+    note(block,
+         "no equivalent: per-recipient settings (policyd-spf.peruser(5)); with reject_at = rcpt, "
+         "exempt_recipients lists recipients that are never refused");
 }
 
 void convert_socket(const Source& source, Block& block) {
     const std::string_view value = source.get("Socket");
     if (!source.has("Socket")) {
-        note(block, "differs: spf-milter listens on its own socket (socket, default "
-                    "unix:/run/spf-milter/spf-milter.sock): point the MTA's milter there");
+        note(block,
+             "differs: spf-milter listens on its own socket (socket, default "
+             "unix:/run/spf-milter/spf-milter.sock): point the MTA's milter there");
         block.matters = true;
         return;
     }
     set(block, "socket", std::string(value));
     if (value.find("/pyspf-milter/") != std::string_view::npos)
-        note(block, "note: spf-milter's service cannot write to pyspf-milter's directories; use a path under "
-                    "/run/spf-milter/ (or /var/spool/postfix/spf-milter/ for a chrooted Postfix) and change "
-                    "the MTA's milter address");
+        note(block,
+             "note: spf-milter's service cannot write to pyspf-milter's directories; use a path under "
+             "/run/spf-milter/ (or /var/spool/postfix/spf-milter/ for a chrooted Postfix) and change "
+             "the MTA's milter address");
 }
 
 void convert_pid_file(const Source&, Block& block) {
-    note(block, "not converted: spf-milter's service (Type=notify) needs no pid file, and cannot write to "
-                "pyspf-milter's directory; if a tool needs one: pid_file = /run/spf-milter/spf-milter.pid");
+    note(block,
+         "not converted: spf-milter's service (Type=notify) needs no pid file, and cannot write to "
+         "pyspf-milter's directory; if a tool needs one: pid_file = /run/spf-milter/spf-milter.pid");
 }
 
 void convert_user_id(const Source& source, Block& block) {
     const std::string_view value = source.get("UserID");
-    note(block, "not converted: spf-milter's service runs as the user spf-milter from the start, so user stays "
-                "empty; started as root by hand, user = " +
-                    shown(value.substr(0, value.find(':'))) + " would drop to the peer's user");
+    note(block,
+         "not converted: spf-milter's service runs as the user spf-milter from the start, so user stays "
+         "empty; started as root by hand, user = " +
+             shown(value.substr(0, value.find(':'))) + " would drop to the peer's user");
     if (value.find(':') != std::string_view::npos)
         note(block, "differs: spf-milter takes the user's own groups; it has no separate group");
 }
@@ -712,8 +750,9 @@ void convert_umask(const Source& source, Block& block) {
 void convert_internal_hosts(const Source& source, Block& block) {
     NetworkList ignored;
     internal_hosts(source, ignored, &block);
-    note(block, "its addresses and networks are in trusted_networks, with skip_addresses (never checked, no "
-                "headers, as the milter did)");
+    note(block,
+         "its addresses and networks are in trusted_networks, with skip_addresses (never checked, no "
+         "headers, as the milter did)");
 }
 
 void convert_macro_list(const Source& source, Block& block) {
@@ -721,14 +760,16 @@ void convert_macro_list(const Source& source, Block& block) {
         note(block, "empty: no effect; nothing to convert");
         return;
     }
-    note(block, "no equivalent: spf-milter decides by the client's address (trusted_networks, skip_networks) and "
-                "SMTP AUTH (skip_authenticated); to leave a port unchecked, give its smtpd no milter "
-                "(-o smtpd_milters= in master.cf)");
+    note(block,
+         "no equivalent: spf-milter decides by the client's address (trusted_networks, skip_networks) and "
+         "SMTP AUTH (skip_authenticated); to leave a port unchecked, give its smtpd no milter "
+         "(-o smtpd_milters= in master.cf)");
 }
 
 void convert_int_hosts(const Source&, Block& block) {
-    note(block, "not a setting: the peer builds this from InternalHosts (a value here broke its InternalHosts); "
-                "nothing to convert");
+    note(block,
+         "not a setting: the peer builds this from InternalHosts (a value here broke its InternalHosts); "
+         "nothing to convert");
 }
 
 // clang-format off
@@ -802,7 +843,8 @@ std::vector<std::string_view> split_lines(std::string_view text) {
         const std::size_t end = text.find_first_of("\r\n");
         lines.push_back(text.substr(0, end));
         if (end == std::string_view::npos) break;
-        const std::size_t next = text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n' ? end + 2 : end + 1;
+        const std::size_t next =
+            text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n' ? end + 2 : end + 1;
         text.remove_prefix(next);
     }
     return lines;
@@ -843,8 +885,7 @@ std::optional<Detection> detect(const std::vector<Line>& lines) {
     std::vector<std::string> milter_keys, other_keys;
     std::unordered_set<std::string_view> seen;
     for (const Line& line : lines) {
-        if (line.key == nullptr || line.key->front == Front::internal || !seen.insert(line.key->name).second)
-            continue;
+        if (line.key == nullptr || line.key->front == Front::internal || !seen.insert(line.key->name).second) continue;
         (line.key->front == Front::milter_only ? milter_keys : other_keys).emplace_back(line.key->name);
     }
     if (!milter_keys.empty()) return Detection{PeerFormat::pyspf_milter, milter_keys};
@@ -869,13 +910,15 @@ void heading(std::string& out, const Source& source, const Detection& detection)
                         " and no key of the milter front end (Socket, PidFile, UserID, UMask, InternalHosts, "
                         "MacroList).");
     note(block, "\"The peer\" below is " + std::string(source.peer()) + ".");
-    note(block, "Each block below is a line of the file (as a comment), then the spf-milter key(s) for it and "
-                "notes: \"no equivalent\" where spf-milter has none, \"differs\" where the meaning changes. Then "
-                "the peer's defaults that spf-milter's defaults would change, and the spf-milter keys that no "
-                "peer key sets. Check the result with: spf-milter -n -c FILE");
+    note(block,
+         "Each block below is a line of the file (as a comment), then the spf-milter key(s) for it and "
+         "notes: \"no equivalent\" where spf-milter has none, \"differs\" where the meaning changes. Then "
+         "the peer's defaults that spf-milter's defaults would change, and the spf-milter keys that no "
+         "peer key sets. Check the result with: spf-milter -n -c FILE");
     if (!source.milter())
-        note(block, "policyd-spf was a Postfix policy service: remove its check_policy_service from "
-                    "smtpd_recipient_restrictions and add spf-milter to smtpd_milters (spf-milter(8)).");
+        note(block,
+             "policyd-spf was a Postfix policy service: remove its check_policy_service from "
+             "smtpd_recipient_restrictions and add spf-milter to smtpd_milters (spf-milter(8)).");
     for (const std::string& line : block.lines) out += line + "\n";
 }
 
@@ -893,17 +936,20 @@ Block closing_block(const Source& source) {
         set(block, "reject_at", "mail");
         note(block, "the peer refused at MAIL FROM");
         set(block, "skip_authenticated", "no");
-        note(block, "differs from spf-milter's default (yes): the peer checked clients that authenticated with "
-                    "SMTP AUTH too, unless InternalHosts or MacroList exempted them; set yes if your submission "
-                    "service passes through this milter");
+        note(block,
+             "differs from spf-milter's default (yes): the peer checked clients that authenticated with "
+             "SMTP AUTH too, unless InternalHosts or MacroList exempted them; set yes if your submission "
+             "service passes through this milter");
     } else {
         set(block, "reject_at", "rcpt");
-        note(block, "policyd-spf answered at RCPT TO (smtpd_recipient_restrictions). differs: spf-milter still "
-                    "accepts mail to exempt_recipients (postmaster, RFC 5321 section 4.5.1), which the peer "
-                    "refused too");
+        note(block,
+             "policyd-spf answered at RCPT TO (smtpd_recipient_restrictions). differs: spf-milter still "
+             "accepts mail to exempt_recipients (postmaster, RFC 5321 section 4.5.1), which the peer "
+             "refused too");
         set(block, "skip_authenticated", "yes");
-        note(block, "spf-milter's default: clients that authenticated with SMTP AUTH are not checked; the peer "
-                    "saw them only if check_policy_service came before permit_sasl_authenticated (then set no)");
+        note(block,
+             "spf-milter's default: clients that authenticated with SMTP AUTH are not checked; the peer "
+             "saw them only if check_policy_service came before permit_sasl_authenticated (then set no)");
     }
     return block;
 }

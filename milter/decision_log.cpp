@@ -33,9 +33,18 @@ std::vector<std::pair<const char*, const spf::Evaluation*>> evaluations_of(const
     return list;
 }
 
+// JSON values from the network are capped as in the text line, so that a
+// decision stays one bounded line (syslog daemons cut long ones: rsyslog at
+// 8 KiB by default, which would leave broken JSON).
 class JsonObject {
 public:
-    JsonObject& text(std::string_view key, std::string_view value) { return raw(key, spf::cli::json_string(value)); }
+    JsonObject& text(std::string_view key, std::string_view value, std::size_t cap = 300) {
+        if (value.size() > cap) {
+            truncated_ = true;
+            value = value.substr(0, cap);
+        }
+        return raw(key, spf::cli::json_string(value));
+    }
     JsonObject& number(std::string_view key, std::uint64_t value) { return raw(key, std::to_string(value)); }
     JsonObject& raw(std::string_view key, std::string_view json) {
         out_ += out_.empty() ? "{" : ",";
@@ -44,10 +53,14 @@ public:
         out_ += json;
         return *this;
     }
-    std::string done() { return out_.empty() ? "{}" : out_ + "}"; }
+    std::string done() {
+        if (truncated_) raw("truncated", "true");
+        return out_.empty() ? "{}" : out_ + "}";
+    }
 
 private:
     std::string out_;
+    bool truncated_ = false;  // a value was cut to its cap
 };
 
 }  // namespace
@@ -56,9 +69,9 @@ std::string format_decision_json(const Session& session, const Transaction& tran
     const Checks& checks = decision.checks;
     const Verdict& verdict = decision.verdict;
     JsonObject json;
-    json.text("queue_id", transaction.queue_id.empty() ? "NOQUEUE" : transaction.queue_id);
+    json.text("queue_id", transaction.queue_id.empty() ? "NOQUEUE" : transaction.queue_id, 64);
     json.text("client", session.client ? session.client->unmapped().to_string() : "local");
-    json.text("helo", session.helo);
+    json.text("helo", session.helo, 255);
     json.text("envelope_from", "<" + transaction.reverse_path.address + ">");
     if (checks.skip != SkipReason::none) {
         json.text("skip", to_string(checks.skip));
@@ -70,8 +83,8 @@ std::string format_decision_json(const Session& session, const Transaction& tran
     const spf::Evaluation& deciding = by_helo ? *checks.helo : *checks.mailfrom;
     json.text("identity", by_helo ? "helo" : "mailfrom");
     json.text("result", spf::to_string(deciding.result));
-    if (!deciding.matched_term.empty()) json.text("mechanism", deciding.matched_term);
-    if (!deciding.reason.empty()) json.text("reason", deciding.reason);
+    if (!deciding.matched_term.empty()) json.text("mechanism", deciding.matched_term, 200);
+    if (!deciding.reason.empty()) json.text("reason", deciding.reason, 200);
     json.number("lookups", deciding.counters.dns_terms);
     json.number("void", deciding.counters.void_lookups);
     json.number("ms", checks.elapsed_ms);
@@ -84,16 +97,9 @@ std::string format_decision_json(const Session& session, const Transaction& tran
     if (verdict.action != verdict.policy_action)
         json.raw("dry_run", "true").text("would", to_string(verdict.policy_action));
     if (verdict.reply) json.text("at", to_string(verdict.stage)).text("reply", verdict.reply->to_string());
-    if (checks.traced) {
-        std::string list;
-        for (const auto& [identity, evaluation] : evaluations_of(checks)) {
-            std::string object = spf::cli::format_json(*evaluation);
-            while (!object.empty() && (object.back() == '\n' || object.back() == ' ')) object.pop_back();
-            list += (list.empty() ? "[" : ",") + std::string("{\"identity\":\"") + identity +
-                    "\",\"evaluation\":" + object + "}";
-        }
-        json.raw("evaluations", list.empty() ? "[]" : list + "]");
-    }
+    // The trace itself is in the lines before (format_trace_lines()): inside
+    // the object it would make a line of any length.
+    if (checks.traced) json.raw("traced", "true");
     return json.done();
 }
 

@@ -18,9 +18,9 @@ namespace milter {
 std::string format_decision(const Session& session, const Transaction& transaction, const Decision& decision);
 
 // log_format = json: the same decision as one JSON object on one line, every
-// value a JSON string or number ({"queue_id":"4BqR5x1Z2Pz","client":...}).
-// With a trace, "evaluations" holds each identity's evaluation as spf-query
-// --json prints it, trace included.
+// value a JSON string, number or true ({"queue_id":"4BqR5x1Z2Pz","client":...}),
+// network text capped as in the text line ("truncated":true when cut).
+// A traced decision has "traced":true; its trace is in the lines before it.
 std::string format_decision_json(const Session& session, const Transaction& transaction, const Decision& decision);
 
 // trace_senders / trace_clients: the text spf-query --trace prints for each

@@ -9,8 +9,8 @@ namespace {
 
 // Check latency: from a few microseconds (all answers cached) to the
 // check_timeout range (a server that does not answer).
-constexpr std::array<double, 14> check_bounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                 0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
+constexpr std::array<double, 18> check_bounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                 0.1,    0.25,    0.5,    1,     2.5,    5,     10,   20,    30};
 // One DNS query: loopback resolvers answer in tens of microseconds, the
 // Internet in tens of milliseconds, a lost packet at the query timeout.
 constexpr std::array<double, 14> query_bounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -162,7 +162,8 @@ std::string Metrics::render(const MetricsGauges& gauges) const {
                        "\",result=\"" + std::string(spf::to_string(all_results[r])) + "\"",
                    read(checks_[i * results + r]));
     header(out, "spf_milter_actions_total", "counter",
-           "What the MTA was told, by stage (mail: at MAIL FROM; rcpt: per recipient with reject_at = rcpt).");
+           "What the MTA was told: stage mail, each transaction's answer to MAIL FROM (accept when reject_at = rcpt "
+           "leaves the refusal to RCPT TO); stage rcpt, each recipient's answer when reject_at = rcpt refuses.");
     for (std::size_t s = 0; s < stages; ++s)
         for (std::size_t a = 0; a < actions; ++a)
             sample(out, "spf_milter_actions_total",
@@ -224,8 +225,10 @@ std::string Metrics::render(const MetricsGauges& gauges) const {
     return out;
 }
 
+// Never destroyed: libmilter's workers and the prefetch threads may still
+// count while exit() runs the destructors of statics.
 Metrics& metrics() {
-    static Metrics instance;
+    static Metrics& instance = *new Metrics;
     return instance;
 }
 

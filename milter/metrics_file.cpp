@@ -2,6 +2,7 @@
 #include "milter/metrics_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +17,14 @@ std::optional<std::string> replace_file(const std::string& path, const std::stri
     // O_NOFOLLOW: a link put where the temporary file goes is not followed.
     const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) return "cannot create " + temporary + ": " + std::strerror(errno);
+    // Readable by the collector (prometheus-node-exporter runs as its own
+    // user) whatever the daemon's umask: the unit's UMask=0007 would give 0640.
+    if (fchmod(fd, 0644) != 0) {
+        const std::string error = std::strerror(errno);
+        close(fd);
+        unlink(temporary.c_str());
+        return "cannot make " + temporary + " readable: " + error;
+    }
     std::size_t written = 0;
     while (written < text.size()) {
         const ssize_t step = ::write(fd, text.data() + written, text.size() - written);

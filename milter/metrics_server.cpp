@@ -2,6 +2,7 @@
 #include "milter/metrics_server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -93,12 +94,22 @@ struct MetricsServer::Impl {
     std::atomic<std::size_t> open{0};
     asio::io_context context{1};
     tcp::acceptor acceptor{context};
+    asio::steady_timer pause{context};
     std::thread thread;
 
     void accept() {
         acceptor.async_accept(asio::make_strand(context), [this](beast::error_code error, tcp::socket socket) {
             if (error == asio::error::operation_aborted) return;  // stopping
-            if (!error) {
+            if (error) {
+                // Out of descriptors (EMFILE) and the like: accepting again at
+                // once would spin; the milter's sessions come first.
+                pause.expires_after(std::chrono::milliseconds(250));
+                pause.async_wait([this](beast::error_code waited) {
+                    if (!waited) accept();
+                });
+                return;
+            }
+            {
                 if (open.fetch_add(1, std::memory_order_relaxed) >= max_connections) {
                     open.fetch_sub(1, std::memory_order_relaxed);
                     beast::error_code ignored;

@@ -194,7 +194,15 @@ Checks run_checks(const Config& config, const Session& session, const Transactio
         return static_cast<unsigned>(duration_cast<milliseconds>(clock.now() - started).count());
     };
     if (!config.trusted_forwarders.empty()) {
-        checks.forwarder = passing_forwarder(config, session, resolver, options);
+        // A quarter of check_timeout at most, so that a forwarder whose DNS
+        // does not answer cannot spend the real checks' time and turn every
+        // message into a temperror.
+        spf::CheckOptions forwarder_options = options;
+        forwarder_options.trace = false;
+        const auto budget = std::max<std::chrono::milliseconds>(
+            std::chrono::seconds(1), std::chrono::milliseconds(config.check_timeout_s * 1000U / 4U));
+        forwarder_options.deadline = std::min(options.deadline, clock.now() + budget);
+        checks.forwarder = passing_forwarder(config, session, resolver, forwarder_options);
         if (!checks.forwarder.empty()) {
             checks.skip = SkipReason::trusted_forwarder;
             checks.elapsed_ms = elapsed();

@@ -61,8 +61,9 @@ struct Checks {
 // first, in their order, each as MAIL FROM postmaster@DOMAIN for the client
 // (policyd-spf's Domain_Whitelist): the first pass skips the checks. Unlike
 // skip_sender_domains this cannot be claimed by a sender: it depends on the
-// client's address only. A forwarder that does not pass (temperror included)
-// changes nothing.
+// client's address only. The forwarders share a quarter of check_timeout (at
+// least 1 s), so a forwarder that does not pass, temperror included, leaves
+// the checks at least three quarters of it.
 Checks run_checks(const Config& config, const Session& session, const Transaction& transaction, spf::Resolver& resolver,
                   const spf::Clock& clock);
 

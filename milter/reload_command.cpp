@@ -72,6 +72,14 @@ std::optional<Ids> ids_of(long pid) {
     return Ids{*uid, *gid};
 }
 
+// The process's command name (/proc/PID/comm), "" if it cannot be read.
+std::string command_of(long pid) {
+    std::ifstream file("/proc/" + std::to_string(pid) + "/comm");
+    std::string name;
+    std::getline(file, name);
+    return name;
+}
+
 // Root becomes the daemon's user (see reload_command.hpp), for good: nothing
 // after this needs root.
 std::optional<std::string> become_user_of(long pid) {
@@ -104,6 +112,13 @@ int request_reload(const Config& config, std::optional<long> pid_option, std::os
     const std::string who = "pid " + std::to_string(pid);
     if (kill(target, 0) != 0 && errno == ESRCH) {
         err << "spf-milter: no process has " << who << "\n";
+        return exit_failure;
+    }
+    // A stale pid file or a mistyped --pid must not send SIGHUP to another
+    // program (most die of it; for pid 1 it means something else entirely).
+    if (const std::string name = command_of(pid); name != "spf-milter") {
+        err << "spf-milter: " << who << " is " << (name.empty() ? "unknown" : "'" + name + "'")
+            << ", not spf-milter: not signalled\n";
         return exit_failure;
     }
     if (auto error = become_user_of(pid)) {

@@ -14,7 +14,8 @@
 
 namespace milter {
 
-// pid: --pid, else the pid in config.pid_file. Run as root against a daemon
+// pid: --pid, else the pid in config.pid_file; a process that is not named
+// spf-milter (/proc/PID/comm) is not signalled. Run as root against a daemon
 // that dropped root, the command first becomes the daemon's user: a process may
 // only signal its own user's processes, and the answer must be able to reach it.
 // Exit status: 0 reloaded; 1 kept the previous configuration, no answer within

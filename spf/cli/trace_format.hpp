@@ -17,8 +17,10 @@ std::string format_summary(const Evaluation& evaluation, const Limits& limits = 
 std::string format_trace(const Evaluation& evaluation);
 // One JSON object with every field of the Evaluation (trace only when recorded).
 std::string format_json(const Evaluation& evaluation);
-// A JSON string literal, quotes included; bytes outside ASCII are \u00XX-escaped
-// so the output is valid JSON whatever DNS sent.
+// A JSON string literal, quotes included. Well-formed UTF-8 is kept as it is
+// (an SMTPUTF8 address stays readable); control characters and every byte
+// that is not part of well-formed UTF-8 are \u00XX-escaped, so the output is
+// valid JSON whatever DNS sent.
 std::string json_string(std::string_view text);
 
 }  // namespace spf::cli

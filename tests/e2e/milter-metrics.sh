@@ -82,16 +82,24 @@ prometheus_says() {
 pre() {
 	client_addresses
 	make_run_dir milter-metrics
-	mkdir -p "$RUN/textfile"
+	# As README.Debian sets it up: the daemon writes in its own directory and
+	# the collector's directory links to the file.
+	mkdir -p "$RUN/textfile" "$RUN/state"
+	ln -s "$RUN/state/spf-milter.prom" "$RUN/textfile/spf-milter.prom"
 	dns_up "$E2E_DIR/world.zone"
 	cat >"$RUN/spf-milter.conf" <<-EOF
 		dns_timeout = 2
 		log_level = debug
 		metrics_listen = 127.0.0.1:$METRICS_PORT
-		metrics_file = $RUN/textfile/spf-milter.prom
+		metrics_file = $RUN/state/spf-milter.prom
 		metrics_interval = 1
 	EOF
+	# The unit's UMask=0007: the file must still be readable by the collector.
+	local umask_before
+	umask_before=$(umask)
+	umask 0007
 	milter_up metrics "$RUN/spf-milter.conf"
+	umask "$umask_before"
 	PID=${MILTER_PID[metrics]}
 	wait_for_port "127.0.0.1:$METRICS_PORT" 10 || die "no metrics listener on $METRICS_PORT"
 }
@@ -133,6 +141,7 @@ test_traffic() {
 		bash -c "promtool check metrics <'$RUN/scrape.txt'"
 	check "metrics_file: 3 MAIL FROM fails" \
 		file_value_is 'spf_milter_checks_total{identity="mailfrom",result="fail"}' 3
+	check "metrics_file: mode 0644 under a umask of 0007" test "$(stat -c %a "$RUN/state/spf-milter.prom")" = 644
 	check "promtool check metrics: the file is well-formed" \
 		bash -c "promtool check metrics <'$RUN/textfile/spf-milter.prom'"
 	check "not a scrape: GET / is 404" \

@@ -24,6 +24,8 @@ TEST(ConfigWarnings, NameACheckTimeoutTheMtaWouldNotWaitFor) {
     EXPECT_TRUE(
         warns("check_timeout = 10", "check_timeout = 10 is at or above Sendmail's default milter read timeout"));
     EXPECT_FALSE(warns("check_timeout = 9", "check_timeout"));
+    EXPECT_FALSE(warns("socket = unix:/var/spool/postfix/spf-milter/spf-milter.sock", "check_timeout"))
+        << "the Debian package's socket serves Postfix";
 }
 
 TEST(ConfigWarnings, NameADnsTimeoutThatTakesTheWholeCheck) {

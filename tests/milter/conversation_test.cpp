@@ -236,15 +236,25 @@ TEST(Conversation, LogsEachDecisionAsOneJsonObjectWithLogFormatJson) {
               "send mail for fail.example\"}");
 }
 
-TEST(Conversation, PutsTheTraceInsideTheJsonObject) {
+TEST(Conversation, TracesBeforeTheJsonObjectWhichSaysItWasTraced) {
     Fixture f("log_format = json\ntrace_senders = pass.example");
     f.conversation->mail_from("<alice@pass.example>", "", "4QXC");
+    ASSERT_GT(f.lines.size(), 2u);
+    EXPECT_TRUE(starts_with(f.lines[0], "4QXC: trace helo: ")) << f.lines[0];
+    const std::string& json = f.lines.back();
+    EXPECT_TRUE(starts_with(json, "{\"queue_id\":\"4QXC\",")) << json;
+    EXPECT_NE(json.find(",\"traced\":true}"), std::string::npos) << json;
+}
+
+TEST(Conversation, CapsNetworkTextInTheJsonObjectAndSaysSo) {
+    Fixture f("log_format = json");
+    f.conversation->helo(std::string(1000, 'h') + ".example");
+    f.conversation->mail_from("<alice@fail.example>", "", std::string(500, 'Q'));
     ASSERT_EQ(f.lines.size(), 1u);
-    EXPECT_NE(f.lines[0].find(",\"evaluations\":[{\"identity\":\"helo\",\"evaluation\":{"), std::string::npos)
-        << f.lines[0];
-    EXPECT_NE(f.lines[0].find("{\"identity\":\"mailfrom\",\"evaluation\":{"), std::string::npos) << f.lines[0];
-    EXPECT_EQ(f.lines[0].back(), '}');
-    EXPECT_EQ(f.lines[0].find('\n'), std::string::npos) << "one line";
+    EXPECT_NE(f.lines[0].find("\"queue_id\":\"" + std::string(64, 'Q') + "\","), std::string::npos) << f.lines[0];
+    EXPECT_NE(f.lines[0].find("\"helo\":\"" + std::string(255, 'h') + "\","), std::string::npos) << f.lines[0];
+    EXPECT_NE(f.lines[0].find(",\"truncated\":true}"), std::string::npos) << f.lines[0];
+    EXPECT_LT(f.lines[0].size(), 2000u);
 }
 
 TEST(Conversation, SaysAtDebugWhatTheInfoLineLeavesOut) {

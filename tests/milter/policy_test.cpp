@@ -382,6 +382,44 @@ TEST(Decide, SkipsAClientThatATrustedForwardersSpfPasses) {
     EXPECT_EQ(stranger.verdict.action, Action::reject);
 }
 
+// The clock moves on by `step` at each question, as DNS that takes its time;
+// broken-forwarder.example's server never answers: its question takes until
+// the deadline.
+class SlowResolver final : public spf::Resolver {
+public:
+    SlowResolver(ManualClock& clock, std::chrono::milliseconds step) : clock_(clock), step_(step) {}
+    spf::Answer resolve(const spf::Question& question, spf::Deadline deadline) override {
+        if (question.name == "broken-forwarder.example" && deadline > clock_.now())
+            clock_.advance(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_.now()));
+        else
+            clock_.advance(step_);
+        if (question.name == "broken-forwarder.example" || clock_.now() > deadline) {
+            spf::Answer answer;
+            answer.status = spf::DnsStatus::timeout;
+            return answer;
+        }
+        return inner_.resolve(question, deadline);
+    }
+
+private:
+    spf::ZoneResolver inner_ = spf::ZoneResolver::from_text(world);
+    ManualClock& clock_;
+    std::chrono::milliseconds step_;
+};
+
+TEST(Decide, LeavesTheChecksMostOfTheirTimeWhenAForwardersDnsHangs) {
+    // check_timeout = 8: the forwarder may take 2 s of it, the checks the rest.
+    const Config config =
+        config_from("check_timeout = 8\ndns_prefetch = no\ntrusted_forwarders = broken-forwarder.example");
+    ManualClock clock;
+    SlowResolver resolver(clock, std::chrono::milliseconds(2500));
+    const Decision decision =
+        milter::decide(config, session("192.0.2.10", "x.example"), transaction("<a@fail.example>"), resolver, clock);
+    EXPECT_EQ(decision.checks.skip, SkipReason::none);
+    ASSERT_TRUE(decision.checks.mailfrom);
+    EXPECT_EQ(decision.checks.mailfrom->result, Result::fail) << "not a temperror";
+}
+
 TEST(Decide, TrustsAForwarderByTheClientsAddressNotByWhatTheSenderClaims) {
     const Config config = config_from("trusted_forwarders = forwarder.example");
     // skip_sender_domains would be fooled by this sender; the forwarder's SPF is not.

@@ -7,6 +7,7 @@
 #include "milter/reload_answer.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,7 +44,13 @@ struct StandInDaemon {
         sigaddset(&hup, SIGHUP);
         sigset_t previous;
         sigprocmask(SIG_BLOCK, &hup, &previous);
+        // Named spf-milter from the start (--reload signals nothing else): the
+        // child inherits the name, so no check can see it before it has it.
+        char own_name[17] = {};
+        prctl(PR_GET_NAME, own_name);
+        prctl(PR_SET_NAME, "spf-milter");
         pid = fork();
+        if (pid != 0) prctl(PR_SET_NAME, own_name);
         if (pid == 0) {
             siginfo_t info{};
             if (sigwaitinfo(&hup, &info) != SIGHUP) _exit(3);
@@ -159,6 +166,13 @@ TEST(ReloadCommand, NeedsAPidFromTheCommandLineOrThePidFile) {
     const Outcome unreadable = reload(config, std::nullopt);
     EXPECT_EQ(unreadable.status, milter::exit_usage);
     EXPECT_NE(unreadable.err.find("cannot read the pid file /nonexistent/spf-milter.pid"), std::string::npos);
+}
+
+TEST(ReloadCommand, SignalsNoProcessThatIsNotSpfMilter) {
+    // This test program itself: it would die of the SIGHUP.
+    const Outcome outcome = reload(config_named("x.conf"), getpid());
+    EXPECT_EQ(outcome.status, milter::exit_failure);
+    EXPECT_NE(outcome.err.find(", not spf-milter: not signalled"), std::string::npos) << outcome.err;
 }
 
 TEST(ReloadCommand, SaysWhenNoProcessHasThePid) {

@@ -56,7 +56,14 @@ TEST(TraceFormat, ShowsTheCountersAgainstTheLimitsOfTheCheck) {
 }
 
 TEST(TraceFormat, WritesValidJsonForHostileText) {
-    EXPECT_EQ(spf::cli::json_string("a\"b\\c\n\x01\xC3\xA9"), "\"a\\\"b\\\\c\\n\\u0001\\u00c3\\u00a9\"");
+    EXPECT_EQ(spf::cli::json_string("a\"b\\c\n\x01\xC3\xA9"), "\"a\\\"b\\\\c\\n\\u0001\xC3\xA9\"");
+    // Bytes that are not well-formed UTF-8 are escaped one by one: a lone lead
+    // byte, a surrogate (ED A0 80), an overlong form (C0 AF), DEL.
+    EXPECT_EQ(spf::cli::json_string("\xC3x"), "\"\\u00c3x\"");
+    EXPECT_EQ(spf::cli::json_string("\xED\xA0\x80"), "\"\\u00ed\\u00a0\\u0080\"");
+    EXPECT_EQ(spf::cli::json_string("\xC0\xAF"), "\"\\u00c0\\u00af\"");
+    EXPECT_EQ(spf::cli::json_string("\x7F"), "\"\\u007f\"");
+    EXPECT_EQ(spf::cli::json_string("\xF0\x9F\x93\xA7 \xE2\x82\xAC"), "\"\xF0\x9F\x93\xA7 \xE2\x82\xAC\"");
     const std::string json = spf::cli::format_json(traced_check("2001:db8::1"));
     EXPECT_EQ(json.rfind("{\"result\":\"pass\",\"domain\":\"example.com\"", 0), 0U) << json;
     EXPECT_NE(json.find("\"matched_term\":\"include:_spf.example.net\""), std::string::npos);
