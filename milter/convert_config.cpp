@@ -901,7 +901,7 @@ std::string list_text(const std::vector<std::string>& names) {
 
 void heading(std::string& out, const Source& source, const Detection& detection) {
     Block block;
-    block.lines.push_back("# spf-milter.conf(5), converted by spf-milter --convert-config");
+    block.lines.emplace_back("# spf-milter.conf(5), converted by spf-milter --convert-config");
     note(block, "from " + std::string(source.file_name) + ", a " + std::string(source.peer()) + " configuration.");
     if (source.milter())
         note(block, "Format decided by its keys of the milter front end: " + list_text(detection.deciding_keys) + ".");

@@ -74,9 +74,7 @@ std::string unfolded(const std::string& text) {
     return flat;
 }
 
-bool contains(const std::string& text, std::string_view part) {
-    return unfolded(text).find(part) != std::string::npos;
-}
+bool contains(const std::string& text, std::string_view part) { return unfolded(text).find(part) != std::string::npos; }
 
 std::optional<std::string> read_file(const std::string& path) {
     std::ifstream file(path, std::ios::binary);
@@ -95,8 +93,8 @@ TEST(ConvertConfig, DebiansPyspfMilterDefaultFile) {
     if (!text) GTEST_SKIP() << path << " not found: the Debian package pyspf-milter is not installed";
     const Converted c = convert(*text, path);
     EXPECT_EQ(c.format, PeerFormat::pyspf_milter);
-    EXPECT_TRUE(c.text.starts_with("# spf-milter.conf(5), converted by spf-milter --convert-config\n# from " +
-                                   path + ", a pyspf-milter configuration."))
+    EXPECT_TRUE(c.text.starts_with("# spf-milter.conf(5), converted by spf-milter --convert-config\n# from " + path +
+                                   ", a pyspf-milter configuration."))
         << c.text;
     // TempError_Defer = False: accepted, where spf-milter's default tempfails.
     EXPECT_EQ(c.config.temperror_action, Action::accept);
@@ -284,24 +282,26 @@ TEST(ConvertConfig, RejectNotPassDomainsIsStrictDomains) {
 }
 
 TEST(ConvertConfig, SkipAddressesWhitelistAndInternalHosts) {
-    const Converted c = policyd("skip_addresses = 127.0.0.0/8,::ffff:127.0.0.0/104,::1,192.0.2.0/24\n"
-                                "Whitelist = 198.51.100.7,2001:db8::/32,not-an-address\n");
+    const Converted c = policyd(
+        "skip_addresses = 127.0.0.0/8,::ffff:127.0.0.0/104,::1,192.0.2.0/24\n"
+        "Whitelist = 198.51.100.7,2001:db8::/32,not-an-address\n");
     EXPECT_EQ(show(c.config, "trusted_networks"), "127.0.0.0/8, ::1, 192.0.2.0/24");
     EXPECT_EQ(show(c.config, "skip_networks"), "198.51.100.7, 2001:db8::/32");
     EXPECT_TRUE(contains(c.text, "not converted: 'not-an-address' of Whitelist")) << c.text;
     // An empty skip_addresses checks even the loopback, as the peer did.
     EXPECT_EQ(show(policyd("skip_addresses =\n").config, "trusted_networks"), "");
     // pyspf-milter: InternalHosts' addresses are trusted too; names and negations have no equivalent.
-    const Converted m = pyspf("skip_addresses = 127.0.0.0/8\n"
-                              "InternalHosts = 127.0.0.1,[203.0.113.0/24],!203.0.113.9,relay.example.com\n");
+    const Converted m = pyspf(
+        "skip_addresses = 127.0.0.0/8\n"
+        "InternalHosts = 127.0.0.1,[203.0.113.0/24],!203.0.113.9,relay.example.com\n");
     EXPECT_EQ(show(m.config, "trusted_networks"), "127.0.0.0/8, 203.0.113.0/24");
     EXPECT_TRUE(contains(m.text, "no equivalent: the exclusion '!203.0.113.9'")) << m.text;
     EXPECT_TRUE(contains(m.text, "no equivalent: 'relay.example.com'")) << m.text;
     // InternalHosts absent: its default 127.0.0.1 is still trusted by the milter.
     EXPECT_EQ(show(pyspf("skip_addresses = 192.0.2.0/24\n").config, "trusted_networks"), "192.0.2.0/24, 127.0.0.1");
     // A file dataset is a list file of ours (read by parse_config(), so not parsed here).
-    auto file = milter::convert_config("Socket = inet:8893@localhost\nInternalHosts = file:/etc/pyspf-milter/internal\n",
-                                       "peer.conf");
+    auto file = milter::convert_config(
+        "Socket = inet:8893@localhost\nInternalHosts = file:/etc/pyspf-milter/internal\n", "peer.conf");
     ASSERT_TRUE(std::holds_alternative<milter::Conversion>(file));
     EXPECT_TRUE(contains(std::get<milter::Conversion>(file).text,
                          "\ntrusted_networks = 127.0.0.0/8, ::1, file:/etc/pyspf-milter/internal\n"))
@@ -343,10 +343,10 @@ TEST(ConvertConfig, AuthservIdLookupTimeAndReasonMessage) {
 }
 
 TEST(ConvertConfig, KeysWithoutEquivalentSaySo) {
-    for (const char* line : {"HELO_pass_restriction = helo_passed_spf", "Mail_From_pass_restriction = x",
-                             "No_Mail = True", "Prospective = 192.0.2.4", "SPF_Enhanced_Status_Codes = No",
-                             "Whitelist_Lookup_Time = 10", "Void_Limit = 3", "Mock = False",
-                             "Per_User = /etc/postfix-policyd-spf-python/users", "MacroList = daemon_name|ORIGINATING"}) {
+    for (const char* line :
+         {"HELO_pass_restriction = helo_passed_spf", "Mail_From_pass_restriction = x", "No_Mail = True",
+          "Prospective = 192.0.2.4", "SPF_Enhanced_Status_Codes = No", "Whitelist_Lookup_Time = 10", "Void_Limit = 3",
+          "Mock = False", "Per_User = /etc/postfix-policyd-spf-python/users", "MacroList = daemon_name|ORIGINATING"}) {
         const Converted c = pyspf(std::string(line) + "\n");
         EXPECT_TRUE(contains(c.text, "\n# " + std::string(line) + "\n# no ")) << line << ":\n" << c.text;
     }
@@ -354,8 +354,9 @@ TEST(ConvertConfig, KeysWithoutEquivalentSaySo) {
 }
 
 TEST(ConvertConfig, MilterFrontEndKeys) {
-    const Converted c = convert("Socket = local:/run/pyspf-milter/pyspf-milter.sock\nUMask = 2\n"
-                                "UserID = pyspf-milter:mail\nPidFile = /run/pyspf-milter/pyspf-milter.pid\n");
+    const Converted c = convert(
+        "Socket = local:/run/pyspf-milter/pyspf-milter.sock\nUMask = 2\n"
+        "UserID = pyspf-milter:mail\nPidFile = /run/pyspf-milter/pyspf-milter.pid\n");
     EXPECT_EQ(c.config.socket.text, "local:/run/pyspf-milter/pyspf-milter.sock");
     EXPECT_EQ(c.config.socket_mode, 0664U);
     EXPECT_TRUE(c.config.user.empty());
@@ -375,16 +376,16 @@ TEST(ConvertConfig, MilterFrontEndKeys) {
 // Text that is not understood.
 
 TEST(ConvertConfig, LinesNotUnderstoodAreKeptAsComments) {
-    const Converted c = policyd("this is no setting\n"
-                                "HELO_reject = Fail = Softfail\n"
-                                "helo_reject = Softfail\n"
-                                "Unknown_Key = 1\n"
-                                "Header_Type = AR # a comment\n"
-                                "TestOnly = 0\r\nTestOnly = 1\r"
-                                "bad\x01\x1b[31mline = 1\n");
+    const Converted c = policyd(
+        "this is no setting\n"
+        "HELO_reject = Fail = Softfail\n"
+        "helo_reject = Softfail\n"
+        "Unknown_Key = 1\n"
+        "Header_Type = AR # a comment\n"
+        "TestOnly = 0\r\nTestOnly = 1\r"
+        "bad\x01\x1b[31mline = 1\n");
     EXPECT_TRUE(contains(c.text, "# not understood: this is no setting\n# (no '='")) << c.text;
-    EXPECT_TRUE(contains(c.text, "# not understood: HELO_reject = Fail = Softfail\n# (more than one '='"))
-        << c.text;
+    EXPECT_TRUE(contains(c.text, "# not understood: HELO_reject = Fail = Softfail\n# (more than one '='")) << c.text;
     EXPECT_TRUE(contains(c.text, "case-sensitive: HELO_reject?")) << c.text;
     EXPECT_TRUE(contains(c.text, "# not understood: Unknown_Key = 1\n")) << c.text;
     EXPECT_TRUE(contains(c.text, "# not understood: bad??[31mline = 1\n")) << c.text;
@@ -415,7 +416,8 @@ TEST(ConvertConfig, BinaryAndHostileBytesNeverBreakTheOutput) {
 TEST(ConvertConfig, WorkIsBoundedByTheInputSize) {
     std::string text = "HELO_reject = Fail\nskip_addresses = ";
     for (unsigned i = 0; i < 60'000; ++i)
-        text += (i == 0 ? "" : ",") + std::string("2001:db8::") + std::to_string(i / 1000) + ":" + std::to_string(i % 1000);
+        text +=
+            (i == 0 ? "" : ",") + std::string("2001:db8::") + std::to_string(i / 1000) + ":" + std::to_string(i % 1000);
     text += "\nInternalHosts = ";
     for (unsigned i = 0; i < 60'000; ++i) text += (i == 0 ? "" : ",") + std::string("198.51.100.1");
     text += "\nReject_Not_Pass_Domains = ";
