@@ -5,6 +5,7 @@
 // program, and spf-milter --convert-config itself. Each conversion must parse
 // as an spf-milter.conf and give the values that behave as the peer did.
 #include "milter/convert_config.hpp"
+#include "run_program.hpp"
 
 #include "milter/config.hpp"
 #include "milter/config_keys.hpp"
@@ -446,23 +447,9 @@ TEST(ConvertConfig, WorkIsBoundedByTheInputSize) {
 // ---------------------------------------------------------------------------
 // The program.
 
-struct Outcome {
-    int status = -1;
-    std::string output;
-};
+using Outcome = spf::test::ProgramOutcome;
 
-Outcome run_program(const std::string& arguments) {
-    const std::string command = std::string(SPF_BINARY_DIR) + "/milter/spf-milter " + arguments + " 2>&1";
-    Outcome result;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return result;
-    std::array<char, 4096> buffer{};
-    std::size_t got = 0;
-    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), got);
-    const int status = pclose(pipe);
-    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
+Outcome run_program(const std::string& arguments) { return spf::test::run_program("milter/spf-milter", arguments); }
 
 class ConvertConfigProgram : public ::testing::Test {
 protected:

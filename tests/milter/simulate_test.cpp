@@ -2,6 +2,7 @@
 // ZoneResolver: what it prints (text and JSON) is the daemon's own decide(); and
 // --simulate --zone FILE, through simulation_resolvers() and the program itself.
 #include "milter/simulate.hpp"
+#include "run_program.hpp"
 #include "spf/zone.hpp"
 #include "support.hpp"
 
@@ -243,23 +244,9 @@ TEST(SimulateZone, RefusesABadZoneFileNamingTheFileAndLine) {
     EXPECT_EQ(std::get<std::string>(result), *options.zone_file + ": No such file or directory");
 }
 
-struct Outcome {
-    int status = -1;
-    std::string output;  // stdout and stderr together
-};
+using Outcome = spf::test::ProgramOutcome;
 
-Outcome run_milter(const std::string& arguments) {
-    const std::string command = std::string(SPF_BINARY_DIR) + "/milter/spf-milter " + arguments + " 2>&1";
-    Outcome result;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return result;
-    std::array<char, 4096> buffer{};
-    std::size_t got = 0;
-    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), got);
-    const int status = pclose(pipe);
-    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
+Outcome run_milter(const std::string& arguments) { return spf::test::run_program("milter/spf-milter", arguments); }
 
 class SimulateZoneProgram : public ::testing::Test {
 protected:

@@ -2,6 +2,7 @@
 // against a DNS server on loopback or a zone file (--zone): the first word, the exit
 // status, the usage line, and the command-line convention of spf/cli/arguments.hpp.
 #include "rfc7208-suite/zone_dns_server.hpp"
+#include "run_program.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,23 +19,9 @@
 
 namespace {
 
-struct Outcome {
-    int status = -1;
-    std::string output;  // stdout and stderr together
-};
+using Outcome = spf::test::ProgramOutcome;
 
-Outcome run_query(const std::string& arguments) {
-    const std::string command = std::string(SPF_BINARY_DIR) + "/spf/spf-query " + arguments + " 2>&1";
-    Outcome result;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return result;
-    std::array<char, 4096> buffer{};
-    std::size_t got = 0;
-    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), got);
-    const int status = pclose(pipe);
-    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
+Outcome run_query(const std::string& arguments) { return spf::test::run_program("spf/spf-query", arguments); }
 
 // A zone file in the test's scratch directory; its path.
 std::string zone_file(const std::string& name, const std::string& text) {
