@@ -58,6 +58,23 @@ TEST_F(Reload, SwapsInTheNewConfiguration) {
     EXPECT_EQ(factory_.calls, 2);  // a new resolver with the new settings
 }
 
+TEST_F(Reload, ReadsAListFileAgainThoughTheConfigurationFileIsTheSame) {
+    const auto list = std::filesystem::path(path_.string() + ".forwarders");
+    std::ofstream(list) << "one.example\n";
+    write("trusted_forwarders = file:" + list.string() + "\n");
+    ASSERT_TRUE(holder_->reload(source_, factory_.function()).reloaded);
+    EXPECT_EQ(holder_->current()->config.trusted_forwarders, (std::vector<std::string>{"one.example"}));
+    std::ofstream(list, std::ios::trunc) << "one.example\ntwo.example\n";  // only the list changes
+    ASSERT_TRUE(holder_->reload(source_, factory_.function()).reloaded);
+    EXPECT_EQ(holder_->current()->config.trusted_forwarders, (std::vector<std::string>{"one.example", "two.example"}));
+    std::ofstream(list, std::ios::trunc) << "bad..example\n";  // a bad list keeps what runs
+    const auto outcome = holder_->reload(source_, factory_.function());
+    EXPECT_FALSE(outcome.reloaded);
+    EXPECT_NE(outcome.error.find(list.string() + ":1: "), std::string::npos) << outcome.error;
+    EXPECT_EQ(holder_->current()->config.trusted_forwarders.size(), 2U);
+    std::filesystem::remove(list);
+}
+
 TEST_F(Reload, KeepsTheOldConfigurationWhenTheFileIsBad) {
     const auto before = holder_->current();
     write("fail_action = tempfail\ncheck_timeout = forever\n");
