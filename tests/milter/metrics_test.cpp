@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -199,6 +200,43 @@ TEST(MetricsServer, ClosesOnGarbageAndOnOversizedHeadersWithoutAnswering) {
         << "a scrape has no body";
     // And it still serves.
     EXPECT_TRUE(exchange(server->port(), "GET /metrics HTTP/1.0\r\n\r\n").starts_with("HTTP/1.0 200 OK\r\n"));
+}
+
+int connect_to(std::uint16_t port) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval limit{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+TEST(MetricsServer, ServesAtMostSixteenConnectionsAtOnce) {
+    const auto server = serve([] { return std::string("x 1\n"); });
+    ASSERT_TRUE(server);
+    std::vector<int> idle;  // scrapers that connect and say nothing
+    for (std::size_t i = 0; i < milter::MetricsServer::max_connections; ++i) idle.push_back(connect_to(server->port()));
+    // Give the listener time to take them all.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const int one_more = connect_to(server->port());
+    ASSERT_GE(one_more, 0);
+    char byte = 0;
+    EXPECT_EQ(recv(one_more, &byte, 1, 0), 0) << "the 17th is closed at once";
+    close(one_more);
+    for (const int fd : idle) close(fd);
+    // Their slots come back: a scrape works again.
+    bool served = false;
+    for (int i = 0; i < 50 && !served; ++i) {
+        served = exchange(server->port(), "GET /metrics HTTP/1.0\r\n\r\n").starts_with("HTTP/1.0 200 OK\r\n");
+        if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_TRUE(served);
 }
 
 TEST(MetricsServer, RefusesAnAddressThatIsNotAnIpOrTaken) {
