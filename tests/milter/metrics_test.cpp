@@ -128,9 +128,8 @@ TEST(Metrics, PassPromtoolsCheck) {
     EXPECT_EQ(complaints, "");
 }
 
-// One HTTP exchange over loopback: what the server sent until it closed or
-// the first response was complete (Content-Length read).
-std::string exchange(std::uint16_t port, const std::string& request) {
+// A TCP connection to 127.0.0.1:port whose reads give up after 5 s; -1 if refused.
+int connect_to(std::uint16_t port) {
     const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -140,8 +139,16 @@ std::string exchange(std::uint16_t port, const std::string& request) {
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
     if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
         close(fd);
-        return "(no connection)";
+        return -1;
     }
+    return fd;
+}
+
+// One HTTP exchange over loopback: what the server sent until it closed or
+// the first response was complete (Content-Length read).
+std::string exchange(std::uint16_t port, const std::string& request) {
+    const int fd = connect_to(port);
+    if (fd < 0) return "(no connection)";
     if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) < 0) {
         close(fd);
         return "(not sent)";
@@ -200,21 +207,6 @@ TEST(MetricsServer, ClosesOnGarbageAndOnOversizedHeadersWithoutAnswering) {
         << "a scrape has no body";
     // And it still serves.
     EXPECT_TRUE(exchange(server->port(), "GET /metrics HTTP/1.0\r\n\r\n").starts_with("HTTP/1.0 200 OK\r\n"));
-}
-
-int connect_to(std::uint16_t port) {
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval limit{5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
 }
 
 TEST(MetricsServer, ServesAtMostSixteenConnectionsAtOnce) {
